@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+#   make               build ./shmtrace (installs missing Debian packages)
+#   sudo make run      build and trace every shmget on the system
+#   sudo make test     build and run the whole test suite
+#   make STATIC=1      a static binary, to copy onto another host
+#   make vmlinux       regenerate vmlinux/vmlinux.h from this kernel's BTF
+
+OUTPUT := .output
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= bpftool
+CC ?= gcc
+ARCH := x86
+PREFIX ?= /usr/local
+VERSION := 0.1
+
+# Debian packages: to build, and additionally to run the tests.
+BUILD_PKGS := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make pkg-config
+TEST_PKGS := gcc-multilib libc6-dev-i386 jq libzstd-dev busybox-static qemu-system-x86
+
+CFLAGS := -g -O2 -Wall -Wextra -Werror -DSHMTRACE_VERSION='"$(VERSION)"'
+INCLUDES := -I$(OUTPUT) -Iinclude -Isrc
+LIBS := -lbpf -lelf -lz
+
+# Each build flavour keeps its objects apart.
+BUILD := $(OUTPUT)/obj
+BIN ?= shmtrace
+ifeq ($(STATIC),1)
+BUILD := $(OUTPUT)/static
+LDFLAGS += -static
+LIBS += -lzstd
+endif
+ifeq ($(SANITIZE),1)
+BUILD := $(OUTPUT)/san
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+SRCS := $(wildcard src/*.c)
+OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(SRCS))
+LIB_OBJS := $(filter-out $(BUILD)/shmtrace.o,$(OBJS))
+SKEL := $(OUTPUT)/shmtrace.skel.h
+DEPS_STAMP := $(OUTPUT)/deps.stamp
+
+.PHONY: all clean install run test vmtest bench vmlinux deps test-deps
+.DELETE_ON_ERROR:
+
+all: $(BIN)
+
+# Installs what is missing, once; off Debian, names what to install.
+define ensure_pkgs
+	@missing=""; \
+	if command -v dpkg-query >/dev/null 2>&1; then \
+		for p in $(1); do \
+			dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+		done; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+		if ! command -v apt-get >/dev/null 2>&1; then \
+			echo "shmtrace: please install:$$missing (Debian package names)" >&2; exit 1; \
+		fi; \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "shmtrace: missing packages:$$missing; run as root to install them" >&2; exit 1; \
+		fi; \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+endef
+
+$(DEPS_STAMP): | $(OUTPUT)
+	$(call ensure_pkgs,$(BUILD_PKGS))
+	@touch $@
+
+deps: $(DEPS_STAMP)
+
+test-deps: $(DEPS_STAMP)
+	$(call ensure_pkgs,$(TEST_PKGS))
+
+$(OUTPUT) $(BUILD):
+	@mkdir -p $@
+
+$(OUTPUT)/shmtrace.bpf.o: bpf/shmtrace.bpf.c include/shmtrace.h vmlinux/vmlinux.h $(DEPS_STAMP) | $(OUTPUT)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(SKEL): $(OUTPUT)/shmtrace.bpf.o
+	$(BPFTOOL) gen skeleton $< name shmtrace_bpf > $@
+
+$(BUILD)/%.o: src/%.c $(wildcard src/*.h) include/shmtrace.h $(SKEL) | $(BUILD)
+	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(BIN): $(OBJS)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LIBS) -lm -o $@
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+run: $(BIN)
+	./$(BIN)
+
+# Test programs; the unit tests always run under the sanitizers.
+TEST_CFLAGS := -g -O1 -Wall -Wextra -Werror $(INCLUDES)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+$(OUTPUT)/unit: tests/unit.c src/decode.c src/fmt.c src/output.c src/cli.c $(wildcard src/*.h) | $(OUTPUT)
+	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) tests/unit.c src/decode.c src/fmt.c src/output.c src/cli.c -lm -o $@
+
+$(OUTPUT)/workload: tests/workload.c | $(OUTPUT)
+	$(CC) $(TEST_CFLAGS) -pthread $< -o $@
+
+test: test-deps $(BIN) $(OUTPUT)/unit $(OUTPUT)/workload
+	$(MAKE) --no-print-directory SANITIZE=1 BIN=$(OUTPUT)/shmtrace-san
+	tests/run
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/shmtrace
+
+clean:
+	rm -rf $(OUTPUT)/obj $(OUTPUT)/san $(OUTPUT)/static $(OUTPUT)/*.o $(OUTPUT)/*.skel.h \
+		$(OUTPUT)/unit $(OUTPUT)/workload $(OUTPUT)/shmtrace-san shmtrace

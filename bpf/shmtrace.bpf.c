@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * shmtrace: one ring buffer record per SysV shmget call.
+ *
+ * Three interchangeable hook sets feed the same on_enter()/on_exit() pair:
+ * fentry/fexit and kprobe/kretprobe on the syscall wrappers themselves
+ * (never ksys_shmget: it is inlined on some kernels and not on others, so
+ * probing it would miss or double-count calls), and the syscall
+ * tracepoints, with raw_syscalls covering 32-bit callers because
+ * syscalls:sys_enter_shmget is not emitted for compat tasks. Userspace
+ * loads exactly one hook set.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "shmtrace.h"
+
+#define NR_IPC_I386	117
+#define NR_SHMGET_I386	395
+#define IPCCALL_SHMGET	23
+#define TS_COMPAT	0x0002	/* arch/x86/include/asm/thread_info.h */
+#define MAX_THREADS	16384
+
+/* Filters, set by userspace between open and load. */
+const volatile __u32 filter_tgid;
+const volatile __u32 filter_tid;
+const volatile __u32 filter_uid = (__u32)-1;
+const volatile bool filter_comm_on;
+const volatile char filter_comm[TASK_COMM_LEN];
+const volatile bool filter_key_on;
+const volatile __u32 filter_key;
+const volatile bool filter_failed;
+const volatile bool filter_cgroup_on;
+const volatile bool follow_on;
+/* Backlog (bytes) past which the reader is woken; below it a timer polls. */
+const volatile __u64 wakeup_bytes = 65536;
+
+struct start {
+	__u64 ts_ns;
+	__u64 args[3];
+	__u8 syscall;
+	__u8 abi;
+};
+
+/*
+ * Keyed by thread id: a thread is in at most one syscall, so a lost exit
+ * is overwritten by the thread's next call and the map cannot grow past
+ * the number of threads, capped by MAX_THREADS.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct start);
+} starts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+/* Per-CPU loss counters, indexed by enum loss_kind. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LOSS_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} losses SEC(".maps");
+
+/* --cgroup: slot 0 holds the cgroup to trace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
+
+/* In "-- COMMAND" mode: the processes descended from COMMAND. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, __u8);
+} followed SEC(".maps");
+
+static __always_inline void count_loss(__u32 kind)
+{
+	__u64 *n = bpf_map_lookup_elem(&losses, &kind);
+
+	if (n)
+		*n += 1;
+}
+
+static __always_inline bool comm_matches(void)
+{
+	char comm[TASK_COMM_LEN];
+	int i;
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (i = 0; i < TASK_COMM_LEN; i++) {
+		if (comm[i] != filter_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/* The cheap filters come first so that untraced callers cost least. */
+static __always_inline bool task_wanted(__u64 pid_tgid)
+{
+	__u32 tgid = pid_tgid >> 32;
+
+	if (filter_tgid && tgid != filter_tgid)
+		return false;
+	if (filter_tid && (__u32)pid_tgid != filter_tid)
+		return false;
+	if (filter_uid != (__u32)-1 &&
+	    (__u32)bpf_get_current_uid_gid() != filter_uid)
+		return false;
+	if (follow_on && !bpf_map_lookup_elem(&followed, &tgid))
+		return false;
+	if (filter_comm_on && !comm_matches())
+		return false;
+	if (filter_cgroup_on &&
+	    bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+		return false;
+	return true;
+}
+
+static __always_inline int on_enter(__u8 syscall, __u8 abi, __u64 a0,
+				    __u64 a1, __u64 a2)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = pid_tgid;
+	struct start s = {};
+
+	if (filter_key_on && (__u32)a0 != filter_key)
+		return 0;
+	if (!task_wanted(pid_tgid))
+		return 0;
+	s.ts_ns = bpf_ktime_get_boot_ns();
+	s.args[0] = a0;
+	s.args[1] = a1;
+	s.args[2] = a2;
+	s.syscall = syscall;
+	s.abi = abi;
+	if (bpf_map_update_elem(&starts, &tid, &s, BPF_ANY))
+		count_loss(LOSS_UNPAIRED);
+	return 0;
+}
+
+static __always_inline void submit(struct event *e)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	/* Wake only as the backlog crosses the threshold, not per record. */
+	if (avail >= wakeup_bytes && avail < wakeup_bytes + 2 * sizeof(*e))
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+static __always_inline int on_exit(long ret)
+{
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct start *s = bpf_map_lookup_elem(&starts, &tid);
+	struct event *e;
+	__u64 id;
+
+	if (!s)
+		return 0;
+	if (filter_failed && ret >= 0)
+		goto out;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_loss(LOSS_RINGBUF);
+		goto out;
+	}
+	id = bpf_get_current_pid_tgid();
+	e->ts_ns = s->ts_ns;
+	e->latency_ns = bpf_ktime_get_boot_ns() - s->ts_ns;
+	e->ret = ret;
+	e->args[0] = s->args[0];
+	e->args[1] = s->args[1];
+	e->args[2] = s->args[2];
+	e->pid = id >> 32;
+	e->tid = id;
+	id = bpf_get_current_uid_gid();
+	e->uid = id;
+	e->gid = id >> 32;
+	e->syscall = s->syscall;
+	e->abi = s->abi;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	submit(e);
+out:
+	bpf_map_delete_elem(&starts, &tid);
+	return 0;
+}
+
+/*
+ * ipc(2) multiplexes every SysV IPC call; a thread's other ipc calls must
+ * not pair with a shmget entry whose return probe was missed.
+ */
+static __always_inline int on_ipc_enter(__u64 call, __u64 first,
+					__u64 second, __u64 third)
+{
+	__u32 tid;
+
+	if ((call & 0xffff) == IPCCALL_SHMGET)
+		return on_enter(SYS_SHMGET, ABI_I386, (__u32)first,
+				(__u32)second, (__u32)third);
+	tid = bpf_get_current_pid_tgid();
+	bpf_map_delete_elem(&starts, &tid);
+	return 0;
+}
+
+/* fentry/fexit: the wrappers take the user's registers. */
+SEC("fentry/__x64_sys_shmget")
+int BPF_PROG(fentry_x64_shmget, struct pt_regs *regs)
+{
+	return on_enter(SYS_SHMGET, ABI_X86_64, (__u32)regs->di, regs->si,
+			(__u32)regs->dx);
+}
+
+SEC("fexit/__x64_sys_shmget")
+int BPF_PROG(fexit_x64_shmget, struct pt_regs *regs, long ret)
+{
+	return on_exit(ret);
+}
+
+SEC("fentry/__ia32_sys_shmget")
+int BPF_PROG(fentry_ia32_shmget, struct pt_regs *regs)
+{
+	return on_enter(SYS_SHMGET, ABI_I386, (__u32)regs->bx,
+			(__u32)regs->cx, (__u32)regs->dx);
+}
+
+SEC("fexit/__ia32_sys_shmget")
+int BPF_PROG(fexit_ia32_shmget, struct pt_regs *regs, long ret)
+{
+	return on_exit(ret);
+}
+
+SEC("fentry/__ia32_compat_sys_ipc")
+int BPF_PROG(fentry_ia32_ipc, struct pt_regs *regs)
+{
+	return on_ipc_enter(regs->bx, regs->cx, regs->dx, regs->si);
+}
+
+SEC("fexit/__ia32_compat_sys_ipc")
+int BPF_PROG(fexit_ia32_ipc, struct pt_regs *regs, long ret)
+{
+	return on_exit(ret);
+}
+
+/* kprobe/kretprobe: the same wrappers, read through BPF_CORE_READ. */
+SEC("kprobe/__x64_sys_shmget")
+int BPF_KPROBE(kprobe_x64_shmget, struct pt_regs *regs)
+{
+	return on_enter(SYS_SHMGET, ABI_X86_64, (__u32)BPF_CORE_READ(regs, di),
+			BPF_CORE_READ(regs, si), (__u32)BPF_CORE_READ(regs, dx));
+}
+
+SEC("kretprobe/__x64_sys_shmget")
+int BPF_KRETPROBE(kretprobe_x64_shmget, long ret)
+{
+	return on_exit(ret);
+}
+
+SEC("kprobe/__ia32_sys_shmget")
+int BPF_KPROBE(kprobe_ia32_shmget, struct pt_regs *regs)
+{
+	return on_enter(SYS_SHMGET, ABI_I386, (__u32)BPF_CORE_READ(regs, bx),
+			(__u32)BPF_CORE_READ(regs, cx),
+			(__u32)BPF_CORE_READ(regs, dx));
+}
+
+SEC("kretprobe/__ia32_sys_shmget")
+int BPF_KRETPROBE(kretprobe_ia32_shmget, long ret)
+{
+	return on_exit(ret);
+}
+
+SEC("kprobe/__ia32_compat_sys_ipc")
+int BPF_KPROBE(kprobe_ia32_ipc, struct pt_regs *regs)
+{
+	return on_ipc_enter(BPF_CORE_READ(regs, bx), BPF_CORE_READ(regs, cx),
+			    BPF_CORE_READ(regs, dx), BPF_CORE_READ(regs, si));
+}
+
+SEC("kretprobe/__ia32_compat_sys_ipc")
+int BPF_KRETPROBE(kretprobe_ia32_ipc, long ret)
+{
+	return on_exit(ret);
+}
+
+/* Tracepoints: syscalls:* sees 64-bit callers only. */
+SEC("tracepoint/syscalls/sys_enter_shmget")
+int tp_enter_shmget(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter(SYS_SHMGET, ABI_X86_64, (__u32)ctx->args[0],
+			ctx->args[1], (__u32)ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_shmget")
+int tp_exit_shmget(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->ret);
+}
+
+static __always_inline bool in_compat_syscall(void)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, thread_info.status) & TS_COMPAT;
+}
+
+/*
+ * raw_syscalls fire for every syscall on the system: the number test
+ * comes first so that unrelated calls cost one comparison.
+ */
+SEC("raw_tracepoint/sys_enter")
+int raw_enter_compat(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (void *)ctx->args[0];
+	long nr = ctx->args[1];
+
+	if (nr != NR_IPC_I386 && nr != NR_SHMGET_I386)
+		return 0;
+	if (!in_compat_syscall())
+		return 0;
+	if (nr == NR_SHMGET_I386)
+		return on_enter(SYS_SHMGET, ABI_I386,
+				(__u32)BPF_CORE_READ(regs, bx),
+				(__u32)BPF_CORE_READ(regs, cx),
+				(__u32)BPF_CORE_READ(regs, dx));
+	return on_ipc_enter(BPF_CORE_READ(regs, bx), BPF_CORE_READ(regs, cx),
+			    BPF_CORE_READ(regs, dx), BPF_CORE_READ(regs, si));
+}
+
+SEC("raw_tracepoint/sys_exit")
+int raw_exit_compat(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (void *)ctx->args[0];
+	long nr = BPF_CORE_READ(regs, orig_ax);
+
+	if (nr != NR_IPC_I386 && nr != NR_SHMGET_I386)
+		return 0;
+	if (!in_compat_syscall())
+		return 0;
+	return on_exit(ctx->args[1]);
+}
+
+/* "-- COMMAND": follow every process the command forks. */
+SEC("raw_tracepoint/sched_process_fork")
+int follow_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *parent = (void *)ctx->args[0];
+	struct task_struct *child = (void *)ctx->args[1];
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (ptgid != ctgid && bpf_map_lookup_elem(&followed, &ptgid))
+		bpf_map_update_elem(&followed, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("raw_tracepoint/sched_process_exit")
+int forget_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *task = (void *)ctx->args[0];
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	if (BPF_CORE_READ(task, pid) == tgid)
+		bpf_map_delete_elem(&followed, &tgid);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

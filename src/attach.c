@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "shmtrace.skel.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define BIT(p) (1u << (p))
+
+enum hook_when {
+	ALWAYS,
+	COMPAT,		/* tracepoint mode with --compat */
+	FOLLOW,		/* "-- COMMAND" */
+};
+
+struct hook {
+	const char *prog;	/* BPF program name */
+	const char *func;	/* kernel function it needs, or NULL */
+	unsigned int paths;	/* entry paths it covers */
+	enum hook_when when;
+};
+
+/*
+ * Exits come before entries: an exit attached without its entry reports
+ * nothing, while an entry without its exit would leave calls unpaired.
+ */
+static const struct hook fentry_hooks[] = {
+	{ "fexit_x64_shmget", "__x64_sys_shmget", BIT(PATH_X64_SHMGET), ALWAYS },
+	{ "fentry_x64_shmget", "__x64_sys_shmget", BIT(PATH_X64_SHMGET), ALWAYS },
+	{ "fexit_ia32_shmget", "__ia32_sys_shmget", BIT(PATH_IA32_SHMGET), ALWAYS },
+	{ "fentry_ia32_shmget", "__ia32_sys_shmget", BIT(PATH_IA32_SHMGET), ALWAYS },
+	{ "fexit_ia32_ipc", "__ia32_compat_sys_ipc", BIT(PATH_IA32_IPC), ALWAYS },
+	{ "fentry_ia32_ipc", "__ia32_compat_sys_ipc", BIT(PATH_IA32_IPC), ALWAYS },
+};
+
+static const struct hook kprobe_hooks[] = {
+	{ "kretprobe_x64_shmget", "__x64_sys_shmget", BIT(PATH_X64_SHMGET), ALWAYS },
+	{ "kprobe_x64_shmget", "__x64_sys_shmget", BIT(PATH_X64_SHMGET), ALWAYS },
+	{ "kretprobe_ia32_shmget", "__ia32_sys_shmget", BIT(PATH_IA32_SHMGET), ALWAYS },
+	{ "kprobe_ia32_shmget", "__ia32_sys_shmget", BIT(PATH_IA32_SHMGET), ALWAYS },
+	{ "kretprobe_ia32_ipc", "__ia32_compat_sys_ipc", BIT(PATH_IA32_IPC), ALWAYS },
+	{ "kprobe_ia32_ipc", "__ia32_compat_sys_ipc", BIT(PATH_IA32_IPC), ALWAYS },
+};
+
+#define COMPAT_PATHS (BIT(PATH_IA32_SHMGET) | BIT(PATH_IA32_IPC))
+
+static const struct hook tracepoint_hooks[] = {
+	{ "tp_exit_shmget", NULL, BIT(PATH_X64_SHMGET), ALWAYS },
+	{ "tp_enter_shmget", NULL, BIT(PATH_X64_SHMGET), ALWAYS },
+	{ "raw_exit_compat", NULL, COMPAT_PATHS, COMPAT },
+	{ "raw_enter_compat", NULL, COMPAT_PATHS, COMPAT },
+};
+
+/* Mode-independent: following the children of "-- COMMAND". */
+static const struct hook follow_hooks[] = {
+	{ "follow_fork", NULL, 0, FOLLOW },
+	{ "forget_exit", NULL, 0, FOLLOW },
+};
+
+struct mode {
+	const char *name;
+	const struct hook *hooks;
+	size_t nhooks;
+	int (*check)(char *why);
+};
+
+static int check_kprobes(char *why);
+static int check_tracepoints(char *why);
+
+static const struct mode modes[] = {
+	[MODE_FENTRY] = { "fentry", fentry_hooks, ARRAY_SIZE(fentry_hooks) },
+	[MODE_KPROBE] = { "kprobe", kprobe_hooks, ARRAY_SIZE(kprobe_hooks),
+			  check_kprobes },
+	[MODE_TRACEPOINT] = { "tracepoint", tracepoint_hooks,
+			      ARRAY_SIZE(tracepoint_hooks), check_tracepoints },
+};
+
+static const char *const path_names[PATH_MAX] = {
+	[PATH_X64_SHMGET] = "64-bit shmget",
+	[PATH_IA32_SHMGET] = "32-bit shmget",
+	[PATH_IA32_IPC] = "32-bit ipc(SHMGET)",
+};
+
+const char *attach_mode_name(enum attach_mode mode)
+{
+	return mode == MODE_AUTO ? "auto" : modes[mode].name;
+}
+
+const char *entry_path_name(enum entry_path path)
+{
+	return path_names[path];
+}
+
+int attach_candidates(enum attach_mode requested, enum attach_mode out[3])
+{
+	if (requested != MODE_AUTO) {
+		out[0] = requested;
+		return 1;
+	}
+	out[0] = MODE_FENTRY;
+	out[1] = MODE_KPROBE;
+	out[2] = MODE_TRACEPOINT;
+	return 3;
+}
+
+/* The kprobe PMU exists exactly when the kernel has kprobe events. */
+static int check_kprobes(char *why)
+{
+	if (access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
+	    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
+	    access("/sys/kernel/debug/tracing/kprobe_events", F_OK)) {
+		snprintf(why, WHY_LEN,
+			 "this kernel has no kprobes (CONFIG_KPROBES)");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/*
+ * libbpf finds a tracepoint's id in tracefs, under /sys/kernel/debug/tracing
+ * if that exists, else /sys/kernel/tracing. Fresh systems may have
+ * neither mounted; we are root, so mount it rather than fail.
+ */
+static const char *tracefs_dir(char *why)
+{
+	if (!access("/sys/kernel/debug/tracing", F_OK))
+		return "/sys/kernel/debug/tracing";
+	if (!access("/sys/kernel/tracing/events", F_OK))
+		return "/sys/kernel/tracing";
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		snprintf(why, WHY_LEN,
+			 "tracefs is not mounted on /sys/kernel/tracing and mounting it failed (%s)",
+			 strerror(errno));
+		return NULL;
+	}
+	return "/sys/kernel/tracing";
+}
+
+static int check_tracepoints(char *why)
+{
+	const char *dir = tracefs_dir(why);
+	char path[96];
+
+	if (!dir)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/events/syscalls/sys_enter_shmget",
+		 dir);
+	if (access(path, F_OK)) {
+		snprintf(why, WHY_LEN,
+			 "this kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS): no %s",
+			 path);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static bool hook_wanted(const struct hook *h, const struct config *cfg)
+{
+	switch (h->when) {
+	case COMPAT:
+		return cfg->compat;
+	case FOLLOW:
+		return cfg->command != NULL;
+	default:
+		return true;
+	}
+}
+
+static struct bpf_program *hook_prog(struct tracer *t, const struct hook *h)
+{
+	return bpf_object__find_program_by_name(t->skel->obj, h->prog);
+}
+
+static void mark_uncovered(struct tracer *t, unsigned int paths,
+			   const char *fmt, const char *arg)
+{
+	int p;
+
+	for (p = 0; p < PATH_MAX; p++)
+		if ((paths & BIT(p)) && !t->uncovered[p][0])
+			snprintf(t->uncovered[p], WHY_LEN, fmt, arg);
+}
+
+/* Functions missing from the kernel BTF cannot be hooked by this mode. */
+static void drop_missing_funcs(struct tracer *t, const struct mode *m,
+			       const struct config *cfg)
+{
+	struct btf *btf = NULL;
+	size_t i;
+
+	for (i = 0; i < m->nhooks; i++) {
+		const struct hook *h = &m->hooks[i];
+
+		if (!h->func || !bpf_program__autoload(hook_prog(t, h)))
+			continue;
+		if (!btf)
+			btf = cfg->btf ? btf__parse(cfg->btf, NULL) :
+					 btf__load_vmlinux_btf();
+		if (!btf)
+			return;
+		if (btf__find_by_name_kind(btf, h->func, BTF_KIND_FUNC) >= 0)
+			continue;
+		bpf_program__set_autoload(hook_prog(t, h), false);
+		mark_uncovered(t, h->paths, "this kernel has no %s", h->func);
+	}
+	btf__free(btf);
+}
+
+static void select_hooks(struct tracer *t, const struct hook *hooks,
+			 size_t n, const struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		bool on = hook_wanted(&hooks[i], cfg);
+
+		bpf_program__set_autoload(hook_prog(t, &hooks[i]), on);
+		if (!on && hooks[i].paths)
+			mark_uncovered(t, hooks[i].paths,
+				       "these need %s", "--compat");
+	}
+}
+
+int attach_select(struct tracer *t, enum attach_mode mode,
+		  const struct config *cfg, char *why)
+{
+	const struct mode *m = &modes[mode];
+	struct bpf_program *prog;
+	int err;
+
+	t->mode = mode;
+	memset(t->uncovered, 0, sizeof(t->uncovered));
+	if (m->check) {
+		err = m->check(why);
+		if (err)
+			return err;
+	}
+	bpf_object__for_each_program(prog, t->skel->obj)
+		bpf_program__set_autoload(prog, false);
+	select_hooks(t, m->hooks, m->nhooks, cfg);
+	select_hooks(t, follow_hooks, ARRAY_SIZE(follow_hooks), cfg);
+	drop_missing_funcs(t, m, cfg);
+	if (t->uncovered[PATH_X64_SHMGET][0]) {
+		snprintf(why, WHY_LEN, "%s", t->uncovered[PATH_X64_SHMGET]);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int attach_hooks(struct tracer *t, const struct hook *hooks, size_t n,
+			char *why)
+{
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		prog = hook_prog(t, &hooks[i]);
+		if (!bpf_program__autoload(prog))
+			continue;
+		/* An entry whose exit did not attach is left out too. */
+		if (hooks[i].paths &&
+		    t->uncovered[__builtin_ctz(hooks[i].paths)][0])
+			continue;
+		link = bpf_program__attach(prog);
+		if (link) {
+			t->links[t->nlinks++] = link;
+			t->covered |= hooks[i].paths;
+			continue;
+		}
+		if (!hooks[i].paths || (hooks[i].paths & BIT(PATH_X64_SHMGET))) {
+			snprintf(why, WHY_LEN, "attaching %s failed (%s)",
+				 hooks[i].func ? hooks[i].func : hooks[i].prog,
+				 strerror(errno));
+			return -errno;
+		}
+		mark_uncovered(t, hooks[i].paths, "attaching %s failed",
+			       hooks[i].func);
+	}
+	return 0;
+}
+
+int attach_links(struct tracer *t, char *why)
+{
+	const struct mode *m = &modes[t->mode];
+	int err, p;
+
+	t->covered = 0;
+	err = attach_hooks(t, m->hooks, m->nhooks, why);
+	if (!err)
+		err = attach_hooks(t, follow_hooks, ARRAY_SIZE(follow_hooks),
+				   why);
+	for (p = 0; p < PATH_MAX; p++)
+		if (t->uncovered[p][0])
+			t->covered &= ~BIT(p);
+	return err;
+}
+
+void tracer_destroy(struct tracer *t)
+{
+	while (t->nlinks > 0)
+		bpf_link__destroy(t->links[--t->nlinks]);
+	shmtrace_bpf__destroy(t->skel);
+	t->skel = NULL;
+}

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <argp.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+#ifndef SHMTRACE_VERSION
+#define SHMTRACE_VERSION "0.1"
+#endif
+
+const char *argp_program_version = "shmtrace " SHMTRACE_VERSION;
+const char *argp_program_bug_address = NULL;
+
+#define DEFAULT_BUFFER (1u << 20)
+#define MIN_BUFFER (1u << 12)
+#define MAX_BUFFER (1u << 30)
+
+static const char doc[] =
+"Trace System V shared memory segment lookups and creation (shmget).\n"
+"\n"
+"EXAMPLES:\n"
+"    shmtrace                    # trace every shmget on the system\n"
+"    shmtrace -T -x              # with times, failed calls only\n"
+"    shmtrace -p 181             # only process 181\n"
+"    shmtrace -k 0x1234abcd      # only calls with this key\n"
+"    shmtrace -j -o trace.jsonl  # JSON Lines into a file\n"
+"    shmtrace -- ./my-test       # run ./my-test and trace it and its children"
+"\vExit status: 0 success, 1 runtime error, 2 usage error, 3 events were "
+"lost; with -- COMMAND, the command's status (128+N if killed by signal N).";
+
+enum long_only {
+	OPT_NO_HEADER = 0x100,
+	OPT_CGROUP,
+	OPT_ATTACH,
+	OPT_COMPAT,
+	OPT_BTF,
+};
+
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "Filters (in the kernel, combined with AND):", 1 },
+	{ "pid", 'p', "PID", 0, "Only this process", 1 },
+	{ "tid", 't', "TID", 0, "Only this thread", 1 },
+	{ "uid", 'u', "UID", 0, "Only this user id", 1 },
+	{ "comm", 'c', "NAME", 0, "Only tasks whose comm is exactly NAME", 1 },
+	{ "key", 'k', "KEY", 0, "Only this key (0x hex, decimal or IPC_PRIVATE)", 1 },
+	{ "failed", 'x', NULL, 0, "Only calls that returned an error", 1 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0, "Only tasks in this cgroup v2 directory", 1 },
+	{ NULL, 0, NULL, 0, "Output:", 2 },
+	{ "json", 'j', NULL, 0, "JSON Lines, one object per event", 2 },
+	{ "timestamp", 'T', NULL, 0, "Text: add a wall-clock TIME column", 2 },
+	{ "output", 'o', "FILE", 0, "Write events to FILE instead of stdout", 2 },
+	{ "no-header", OPT_NO_HEADER, NULL, 0, "Text: no header line", 2 },
+	{ "quiet", 'q', NULL, 0, "No banner on stderr", 2 },
+	{ NULL, 0, NULL, 0, "Run length:", 3 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 3 },
+	{ "count", 'n', "N", 0, "Stop after N events", 3 },
+	{ NULL, 0, NULL, 0, "Tracing:", 4 },
+	{ "attach", OPT_ATTACH, "MODE", 0, "auto (default), fentry, kprobe or tracepoint", 4 },
+	{ "compat", OPT_COMPAT, NULL, 0, "Tracepoint mode: also trace 32-bit callers (hooks every syscall)", 4 },
+	{ "buffer", 'b', "SIZE", 0, "Ring buffer size, a power of two from 4K to 1G (default 1M)", 4 },
+	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use instead of /sys/kernel/btf/vmlinux", 4 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 4 },
+	{},
+};
+
+/* An unsigned number in base (0: C prefixes); *end is what follows it. */
+static int parse_ull(const char *s, int base, unsigned long long *v,
+		     char **end)
+{
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, end, base);
+	return errno ? -EINVAL : 0;
+}
+
+int parse_u32(const char *s, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (parse_ull(s, 0, &v, &end) || *end || v > UINT32_MAX)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Keys are ints: accept what ipcs prints, and what %d would print. */
+int parse_key(const char *s, uint32_t *out)
+{
+	long long v;
+	char *end;
+
+	if (!strcmp(s, "IPC_PRIVATE")) {
+		*out = 0;
+		return 0;
+	}
+	if (s[0] == '-') {
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (errno || *end || end == s + 1 || v < INT32_MIN)
+			return -EINVAL;
+		*out = (uint32_t)v;
+		return 0;
+	}
+	return parse_u32(s, out);
+}
+
+int parse_seconds_ms(const char *s, uint64_t *ms)
+{
+	double v;
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]) && s[0] != '.')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v * 1000 < 1 || v > 1e9)
+		return -EINVAL;
+	*ms = llround(v * 1000);
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (parse_ull(s, 10, &v, &end))
+		return -EINVAL;
+	if ((*end == 'K' || *end == 'k') && end[1] == '\0')
+		shift = 10;
+	else if ((*end == 'M' || *end == 'm') && end[1] == '\0')
+		shift = 20;
+	else if ((*end == 'G' || *end == 'g') && end[1] == '\0')
+		shift = 30;
+	else if (*end)
+		return -EINVAL;
+	if (v > MAX_BUFFER >> shift)
+		return -EINVAL;
+	v <<= shift;
+	if (v < MIN_BUFFER || (v & (v - 1)))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static const char *const mode_names[] = {
+	[MODE_AUTO] = "auto",
+	[MODE_FENTRY] = "fentry",
+	[MODE_KPROBE] = "kprobe",
+	[MODE_TRACEPOINT] = "tracepoint",
+};
+
+static int parse_mode(const char *s, enum attach_mode *mode)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
+		if (!strcmp(s, mode_names[i])) {
+			*mode = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_comm(const char *s, struct config *cfg)
+{
+	size_t n = strlen(s);
+
+	if (!n || n >= TASK_COMM_LEN)
+		return -EINVAL;
+	memcpy(cfg->comm, s, n + 1);
+	cfg->comm_on = true;
+	return 0;
+}
+
+static int parse_id(const char *s, uint32_t *out)
+{
+	/* 0 and -1 mean "any" to the BPF side and are no real task or user. */
+	if (parse_u32(s, out) || *out == 0 || *out == UINT32_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+static bool parse_value_key(int key)
+{
+	return (key > 0 && key < 0x80 && strchr("ptuckdnb", key)) ||
+	       key == OPT_ATTACH;
+}
+
+/* Parses the value of option key into cfg: NULL, or what is wrong. */
+static const char *parse_value(int key, char *arg, struct config *cfg)
+{
+	uint32_t n;
+
+	switch (key) {
+	case 'p':
+		return parse_id(arg, &cfg->pid) ? "not a valid PID" : NULL;
+	case 't':
+		return parse_id(arg, &cfg->tid) ? "not a valid TID" : NULL;
+	case 'u':
+		return parse_u32(arg, &cfg->uid) || cfg->uid == UINT32_MAX ?
+		       "not a valid UID" : NULL;
+	case 'c':
+		return parse_comm(arg, cfg) ?
+		       "not 1 to 15 bytes long" : NULL;
+	case 'k':
+		cfg->key_on = true;
+		return parse_key(arg, &cfg->key) ?
+		       "not a key (0x hex, decimal or IPC_PRIVATE)" : NULL;
+	case 'd':
+		return parse_seconds_ms(arg, &cfg->duration_ms) ?
+		       "not a positive number of seconds" : NULL;
+	case 'n':
+		if (parse_u32(arg, &n) || !n)
+			return "not a positive count";
+		cfg->count = n;
+		return NULL;
+	case 'b':
+		return parse_size(arg, &cfg->buffer_bytes) ?
+		       "not a power of two from 4K to 1G" : NULL;
+	case OPT_ATTACH:
+		return parse_mode(arg, &cfg->mode) ?
+		       "not one of auto, fentry, kprobe, tracepoint" : NULL;
+	}
+	return NULL;
+}
+
+/* "--pid" for 'p': names the option in error messages. */
+static const char *option_name(int key)
+{
+	const struct argp_option *o;
+
+	for (o = options; o->name || o->doc; o++)
+		if (o->key == key)
+			return o->name;
+	return "?";
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct config *cfg = state->input;
+	const char *problem = parse_value(key, arg, cfg);
+
+	if (problem)
+		argp_failure(state, EXIT_USAGE, 0, "--%s: '%s' is %s",
+			     option_name(key), arg, problem);
+	switch (key) {
+	case 'x': cfg->failed = true; break;
+	case 'j': cfg->format = OUT_JSON; break;
+	case 'T': cfg->timestamps = true; break;
+	case 'o': cfg->output = arg; break;
+	case 'q': cfg->quiet = true; break;
+	case 'v': cfg->verbose = true; break;
+	case OPT_NO_HEADER: cfg->header = false; break;
+	case OPT_CGROUP: cfg->cgroup = arg; break;
+	case OPT_COMPAT: cfg->compat = true; break;
+	case OPT_BTF: cfg->btf = arg; break;
+	case ARGP_KEY_ARG:
+		argp_failure(state, EXIT_USAGE, 0,
+			     "unexpected argument '%s' (a command to run goes after --)",
+			     arg);
+		break;
+	default:
+		return problem || parse_value_key(key) ? 0 : ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* Splits "OPTIONS -- COMMAND": argp sees only what comes before "--". */
+static int split_command(int argc, char **argv, struct config *cfg)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--"))
+			continue;
+		if (i + 1 == argc) {
+			fprintf(stderr, "shmtrace: missing command after --\n");
+			exit(EXIT_USAGE);
+		}
+		cfg->command = argv + i + 1;
+		return i;
+	}
+	return argc;
+}
+
+void cli_parse(int argc, char **argv, struct config *cfg)
+{
+	static const struct argp argp = {
+		.options = options,
+		.parser = parse_opt,
+		.args_doc = "[-- COMMAND [ARGS...]]",
+		.doc = doc,
+	};
+
+	*cfg = (struct config){
+		.format = OUT_TEXT,
+		.header = true,
+		.uid = UINT32_MAX,
+		.buffer_bytes = DEFAULT_BUFFER,
+	};
+	argp_err_exit_status = EXIT_USAGE;
+	argc = split_command(argc, argv, cfg);
+	argp_parse(&argp, argc, argv, 0, NULL, cfg);
+}

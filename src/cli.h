@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The command line: options and their values, checked before any work. */
+#ifndef SHMTRACE_CLI_H
+#define SHMTRACE_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "output.h"
+
+/* Documented exit statuses. */
+enum exit_status {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,	/* attach failed, output failed, ... */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_LOST = 3,		/* the trace ran but events were lost */
+};
+
+enum attach_mode {
+	MODE_AUTO,
+	MODE_FENTRY,
+	MODE_KPROBE,
+	MODE_TRACEPOINT,
+};
+
+struct config {
+	enum out_format format;
+	bool timestamps;
+	bool header;
+	bool quiet;
+	bool verbose;
+	bool compat;
+	enum attach_mode mode;
+	uint32_t pid;			/* 0: any */
+	uint32_t tid;			/* 0: any */
+	uint32_t uid;			/* (uint32_t)-1: any */
+	bool key_on;
+	uint32_t key;
+	bool comm_on;
+	char comm[TASK_COMM_LEN];
+	bool failed;
+	const char *cgroup;
+	const char *output;
+	const char *btf;
+	uint64_t duration_ms;		/* 0: until interrupted */
+	uint64_t count;			/* 0: no limit */
+	uint64_t buffer_bytes;
+	char **command;			/* after "--", or NULL */
+};
+
+/* Fills cfg from argv; on a usage error prints one line, exits 2. */
+void cli_parse(int argc, char **argv, struct config *cfg);
+
+/* Value parsers, shared with the tests; 0 on success, -EINVAL if bad. */
+int parse_u32(const char *s, uint32_t *out);
+int parse_key(const char *s, uint32_t *out);
+int parse_seconds_ms(const char *s, uint64_t *ms);
+int parse_size(const char *s, uint64_t *out);
+
+#endif /* SHMTRACE_CLI_H */

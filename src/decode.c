@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stddef.h>
+#include "decode.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+struct xlat {
+	uint32_t val;
+	const char *name;
+};
+
+/* include/uapi/linux/ipc.h and shm.h; printed in this order. */
+static const struct xlat shmflg_names[] = {
+	{ 01000, "IPC_CREAT" },
+	{ 02000, "IPC_EXCL" },
+	{ 04000, "SHM_HUGETLB" },
+	{ 010000, "SHM_NORESERVE" },
+};
+
+#define SHM_PERMS	0777u
+#define SHM_HUGE_SHIFT	26
+#define SHM_HUGE_MASK	0x3fu
+#define SHM_KNOWN	(SHM_PERMS | 01000u | 02000u | 04000u | 010000u | \
+			 (SHM_HUGE_MASK << SHM_HUGE_SHIFT))
+
+/* The size field holds log2 of the page size (asm-generic/hugetlb_encode.h). */
+static const struct xlat huge_sizes[] = {
+	{ 16, "SHM_HUGE_64KB" },
+	{ 19, "SHM_HUGE_512KB" },
+	{ 20, "SHM_HUGE_1MB" },
+	{ 21, "SHM_HUGE_2MB" },
+	{ 23, "SHM_HUGE_8MB" },
+	{ 24, "SHM_HUGE_16MB" },
+	{ 25, "SHM_HUGE_32MB" },
+	{ 28, "SHM_HUGE_256MB" },
+	{ 29, "SHM_HUGE_512MB" },
+	{ 30, "SHM_HUGE_1GB" },
+	{ 31, "SHM_HUGE_2GB" },
+	{ 34, "SHM_HUGE_16GB" },
+};
+
+#define E(name) [name] = #name
+static const char *const errno_names[] = {
+	E(EPERM), E(ENOENT), E(ESRCH), E(EINTR), E(EIO), E(ENXIO), E(E2BIG),
+	E(ENOEXEC), E(EBADF), E(ECHILD), E(EAGAIN), E(ENOMEM), E(EACCES),
+	E(EFAULT), E(ENOTBLK), E(EBUSY), E(EEXIST), E(EXDEV), E(ENODEV),
+	E(ENOTDIR), E(EISDIR), E(EINVAL), E(ENFILE), E(EMFILE), E(ENOTTY),
+	E(ETXTBSY), E(EFBIG), E(ENOSPC), E(ESPIPE), E(EROFS), E(EMLINK),
+	E(EPIPE), E(EDOM), E(ERANGE), E(EDEADLK), E(ENAMETOOLONG), E(ENOLCK),
+	E(ENOSYS), E(ENOTEMPTY), E(ELOOP), E(ENOMSG), E(EIDRM), E(ECHRNG),
+	E(EL2NSYNC), E(EL3HLT), E(EL3RST), E(ELNRNG), E(EUNATCH), E(ENOCSI),
+	E(EL2HLT), E(EBADE), E(EBADR), E(EXFULL), E(ENOANO), E(EBADRQC),
+	E(EBADSLT), E(EBFONT), E(ENOSTR), E(ENODATA), E(ETIME), E(ENOSR),
+	E(ENONET), E(ENOPKG), E(EREMOTE), E(ENOLINK), E(EADV), E(ESRMNT),
+	E(ECOMM), E(EPROTO), E(EMULTIHOP), E(EDOTDOT), E(EBADMSG),
+	E(EOVERFLOW), E(ENOTUNIQ), E(EBADFD), E(EREMCHG), E(ELIBACC),
+	E(ELIBBAD), E(ELIBSCN), E(ELIBMAX), E(ELIBEXEC), E(EILSEQ),
+	E(ERESTART), E(ESTRPIPE), E(EUSERS), E(ENOTSOCK), E(EDESTADDRREQ),
+	E(EMSGSIZE), E(EPROTOTYPE), E(ENOPROTOOPT), E(EPROTONOSUPPORT),
+	E(ESOCKTNOSUPPORT), E(EOPNOTSUPP), E(EPFNOSUPPORT), E(EAFNOSUPPORT),
+	E(EADDRINUSE), E(EADDRNOTAVAIL), E(ENETDOWN), E(ENETUNREACH),
+	E(ENETRESET), E(ECONNABORTED), E(ECONNRESET), E(ENOBUFS), E(EISCONN),
+	E(ENOTCONN), E(ESHUTDOWN), E(ETOOMANYREFS), E(ETIMEDOUT),
+	E(ECONNREFUSED), E(EHOSTDOWN), E(EHOSTUNREACH), E(EALREADY),
+	E(EINPROGRESS), E(ESTALE), E(EUCLEAN), E(ENOTNAM), E(ENAVAIL),
+	E(EISNAM), E(EREMOTEIO), E(EDQUOT), E(ENOMEDIUM), E(EMEDIUMTYPE),
+	E(ECANCELED), E(ENOKEY), E(EKEYEXPIRED), E(EKEYREVOKED),
+	E(EKEYREJECTED), E(EOWNERDEAD), E(ENOTRECOVERABLE), E(ERFKILL),
+	E(EHWPOISON),
+};
+#undef E
+
+/*
+ * include/linux/errno.h: kernel-internal values that a syscall hook sees
+ * before the signal code turns them into a restart or EINTR.
+ */
+static const struct xlat kernel_errnos[] = {
+	{ 512, "ERESTARTSYS" },
+	{ 513, "ERESTARTNOINTR" },
+	{ 514, "ERESTARTNOHAND" },
+	{ 515, "ENOIOCTLCMD" },
+	{ 516, "ERESTART_RESTARTBLOCK" },
+	{ 517, "EPROBE_DEFER" },
+	{ 518, "EOPENSTALE" },
+	{ 519, "ENOPARAM" },
+	{ 521, "EBADHANDLE" },
+	{ 522, "ENOTSYNC" },
+	{ 523, "EBADCOOKIE" },
+	{ 524, "ENOTSUPP" },
+	{ 525, "ETOOSMALL" },
+	{ 526, "ESERVERFAULT" },
+	{ 527, "EBADTYPE" },
+	{ 528, "EJUKEBOX" },
+	{ 529, "EIOCBQUEUED" },
+	{ 530, "ERECALLCONFLICT" },
+	{ 531, "ENOGRACE" },
+};
+
+static const char *xlat_find(const struct xlat *x, size_t n, uint32_t val)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (x[i].val == val)
+			return x[i].name;
+	return NULL;
+}
+
+void decode_key(struct sink *s, uint32_t key)
+{
+	if (!key)
+		put_str(s, "IPC_PRIVATE");
+	else
+		put_hex(s, key, 8);
+}
+
+static void put_huge_size(struct sink *s, uint32_t code)
+{
+	const char *name = xlat_find(huge_sizes, ARRAY_SIZE(huge_sizes), code);
+
+	if (name) {
+		put_str(s, name);
+		return;
+	}
+	put_u64(s, code);
+	put_str(s, "<<SHM_HUGE_SHIFT");
+}
+
+void decode_shmflg(struct sink *s, uint32_t shmflg)
+{
+	uint32_t unknown = shmflg & ~SHM_KNOWN;
+	uint32_t code = (shmflg >> SHM_HUGE_SHIFT) & SHM_HUGE_MASK;
+	uint32_t perms = shmflg & SHM_PERMS;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(shmflg_names); i++) {
+		if (shmflg & shmflg_names[i].val) {
+			put_str(s, shmflg_names[i].name);
+			put_char(s, '|');
+		}
+	}
+	if (unknown) {
+		put_hex(s, unknown, 1);
+		put_char(s, '|');
+	}
+	if (code) {
+		put_huge_size(s, code);
+		put_char(s, '|');
+	}
+	/* Like strace's %#03o: "000", "0600", "0644". */
+	if (perms)
+		put_char(s, '0');
+	put_oct(s, perms, perms ? 2 : 3);
+}
+
+const char *errno_name(int64_t err)
+{
+	if (err > 0 && err < (int64_t)ARRAY_SIZE(errno_names))
+		return errno_names[err];
+	if (err >= 512 && err < 4096)
+		return xlat_find(kernel_errnos, ARRAY_SIZE(kernel_errnos), err);
+	return NULL;
+}
+
+void decode_errno(struct sink *s, int64_t err)
+{
+	const char *name = errno_name(err);
+
+	if (name) {
+		put_str(s, name);
+		return;
+	}
+	put_char(s, 'E');
+	put_s64(s, err);
+}
+
+void decode_ret(struct sink *s, int64_t ret)
+{
+	if (ret_is_error(ret))
+		decode_errno(s, -ret);
+	else
+		put_s64(s, ret);
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Turning raw syscall arguments and results into the names people know. */
+#ifndef SHMTRACE_DECODE_H
+#define SHMTRACE_DECODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "fmt.h"
+
+/* Syscalls return -4095..-1 for errors, like the kernel's IS_ERR_VALUE. */
+static inline bool ret_is_error(int64_t ret)
+{
+	return ret < 0 && ret >= -4095;
+}
+
+/* IPC_PRIVATE, or the key as 0x%08x like ipcs -m. */
+void decode_key(struct sink *s, uint32_t key);
+/* strace's order: names, unknown bits, huge page size, permissions. */
+void decode_shmflg(struct sink *s, uint32_t shmflg);
+/* The errno's name (ENOENT), or NULL when it has none. */
+const char *errno_name(int64_t err);
+/* errno_name(), or E<number> for an errno without a name. */
+void decode_errno(struct sink *s, int64_t err);
+/* A syscall result: the value in decimal, or the errno's name. */
+void decode_ret(struct sink *s, int64_t ret);
+
+#endif /* SHMTRACE_DECODE_H */

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Events to lines: the text and JSON Lines formats, buffered per batch. */
+#ifndef SHMTRACE_OUTPUT_H
+#define SHMTRACE_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "fmt.h"
+#include "shmtrace.h"
+
+enum out_format {
+	OUT_TEXT,
+	OUT_JSON,
+};
+
+struct time_cache {
+	int64_t sec;		/* the second that prefix holds */
+	size_t len;
+	char prefix[40];
+};
+
+struct output {
+	int fd;
+	enum out_format format;
+	bool timestamps;	/* text: -T time column */
+	int64_t boot_to_real_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	struct time_cache tc;
+	struct sink sink;
+	char buf[1 << 16];
+};
+
+void output_init(struct output *o, int fd, enum out_format format,
+		 bool timestamps);
+void output_header(struct output *o);
+/* Appends one line; flushes first if the buffer is nearly full. */
+int output_event(struct output *o, const struct event *e);
+/* Writes out what is buffered: 0, or -errno (-EPIPE: the reader left). */
+int output_flush(struct output *o);
+
+/* Exposed for the unit tests and the fuzzer. */
+void put_comm_text(struct sink *s, const char *comm, size_t n);
+void put_json_string(struct sink *s, const char *str, size_t n);
+void format_event(struct output *o, struct sink *s, const struct event *e);
+
+#endif /* SHMTRACE_OUTPUT_H */

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * shmtrace: trace System V shmget calls.
+ *
+ * open -> configure -> load -> attach (the first mode that works)
+ * -> start the command, if any -> poll the ring buffer -> clean up.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "cli.h"
+#include "command.h"
+#include "output.h"
+#include "shmtrace.skel.h"
+
+#define POLL_MS 50
+#define LOSS_REPORT_MS 1000
+#define DEFAULT_BTF "/sys/kernel/btf/vmlinux"
+
+struct run {
+	const struct config *cfg;
+	struct tracer tracer;
+	struct ring_buffer *rb;
+	struct output *out;
+	struct command cmd;
+	bool have_cmd;
+	int cmd_status;
+	uint64_t events;
+	uint64_t malformed;
+	uint64_t lost_reported;
+	int out_err;		/* -errno from writing events */
+};
+
+static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t child_exited;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGCHLD)
+		child_exited = 1;
+	else
+		exiting = 1;
+}
+
+static void die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("shmtrace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+static bool verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	(void)level;
+	/* Our own one-line errors say what failed; libbpf's detail is -v. */
+	return verbose ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/* Loading BPF needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN. */
+static bool privileged(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+	uint64_t eff;
+
+	if (geteuid() == 0)
+		return true;
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	eff = data[0].effective | (uint64_t)data[1].effective << 32;
+	if (eff & (1ULL << CAP_SYS_ADMIN))
+		return true;
+	return (eff & (1ULL << 39)) && (eff & (1ULL << 38));
+}
+
+static void check_environment(const struct config *cfg)
+{
+	const char *btf = cfg->btf ? cfg->btf : DEFAULT_BTF;
+
+	if (!privileged())
+		die(EXIT_RUNTIME,
+		    "permission denied: run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)");
+	if (access(btf, R_OK))
+		die(EXIT_RUNTIME,
+		    "kernel BTF not readable at %s (%s): the kernel needs CONFIG_DEBUG_INFO_BTF=y, or pass --btf FILE",
+		    btf, strerror(errno));
+}
+
+static int open_output(const struct config *cfg)
+{
+	int fd;
+
+	if (!cfg->output)
+		return STDOUT_FILENO;
+	fd = open(cfg->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die(EXIT_RUNTIME, "cannot open output file %s: %s",
+		    cfg->output, strerror(errno));
+	return fd;
+}
+
+/* Filters and sizes go into the BPF object between open and load. */
+static int configure(struct shmtrace_bpf *skel, const struct config *cfg)
+{
+	struct shmtrace_bpf__rodata *ro = skel->rodata;
+
+	ro->filter_tgid = cfg->pid;
+	ro->filter_tid = cfg->tid;
+	ro->filter_uid = cfg->uid;
+	ro->filter_key_on = cfg->key_on;
+	ro->filter_key = cfg->key;
+	ro->filter_comm_on = cfg->comm_on;
+	memcpy((char *)ro->filter_comm, cfg->comm, sizeof(cfg->comm));
+	ro->filter_failed = cfg->failed;
+	ro->filter_cgroup_on = cfg->cgroup != NULL;
+	ro->follow_on = cfg->command != NULL;
+	/* Wake the reader a few times per buffer; a timer does the rest. */
+	ro->wakeup_bytes = cfg->buffer_bytes / 8;
+	return bpf_map__set_max_entries(skel->maps.events, cfg->buffer_bytes);
+}
+
+/* Map contents that need the maps to exist: after load, before attach. */
+static int fill_maps(struct run *r, char *why)
+{
+	struct shmtrace_bpf *skel = r->tracer.skel;
+	uint32_t zero = 0;
+	uint8_t one = 1;
+	int fd;
+
+	if (r->cfg->cgroup) {
+		fd = open(r->cfg->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(why, WHY_LEN, "cannot open cgroup %s: %s",
+				 r->cfg->cgroup, strerror(errno));
+			return -errno;
+		}
+		if (bpf_map__update_elem(skel->maps.cgroup_filter, &zero,
+					 sizeof(zero), &fd, sizeof(fd), 0)) {
+			snprintf(why, WHY_LEN, "%s is not a cgroup v2 directory",
+				 r->cfg->cgroup);
+			close(fd);
+			return -EINVAL;
+		}
+		close(fd);
+	}
+	if (r->have_cmd)
+		return bpf_map__update_elem(skel->maps.followed,
+					    &r->cmd.pid, sizeof(r->cmd.pid),
+					    &one, sizeof(one), 0);
+	return 0;
+}
+
+static int try_mode(struct run *r, enum attach_mode mode, char *why)
+{
+	struct tracer *t = &r->tracer;
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = r->cfg->btf);
+	int err;
+
+	t->skel = shmtrace_bpf__open_opts(&opts);
+	if (!t->skel) {
+		snprintf(why, WHY_LEN, "opening the BPF object failed (%s)",
+			 strerror(errno));
+		return -errno;
+	}
+	err = configure(t->skel, r->cfg);
+	if (!err)
+		err = attach_select(t, mode, r->cfg, why);
+	if (err)
+		return err;
+	err = shmtrace_bpf__load(t->skel);
+	if (err) {
+		snprintf(why, WHY_LEN, "the kernel refused to load the %s programs (%s)",
+			 attach_mode_name(mode), strerror(-err));
+		return err;
+	}
+	err = fill_maps(r, why);
+	if (!err)
+		err = attach_links(t, why);
+	return err;
+}
+
+/* Takes the first mode that loads and attaches; says why none did. */
+static void start_tracing(struct run *r)
+{
+	enum attach_mode modes[3];
+	char why[WHY_LEN], all[3 * (WHY_LEN + 16)] = "";
+	int i, n = attach_candidates(r->cfg->mode, modes);
+
+	for (i = 0; i < n; i++) {
+		why[0] = '\0';
+		if (!try_mode(r, modes[i], why))
+			return;
+		tracer_destroy(&r->tracer);
+		if (verbose)
+			fprintf(stderr, "shmtrace: %s: %s\n",
+				attach_mode_name(modes[i]), why);
+		snprintf(all + strlen(all), sizeof(all) - strlen(all),
+			 "%s%s: %s", i ? "; " : "", attach_mode_name(modes[i]),
+			 why);
+	}
+	if (r->have_cmd)
+		kill(r->cmd.pid, SIGKILL);
+	die(EXIT_RUNTIME, "%s%s", n > 1 ? "no attach mode works: " : "", all);
+}
+
+/* Names every entry path that is not covered, grouped by reason. */
+static void print_uncovered(const struct tracer *t)
+{
+	const char *sep = " (not covered: ";
+	int p, q;
+
+	for (p = 0; p < PATH_MAX; p++) {
+		if (!t->uncovered[p][0])
+			continue;
+		for (q = 0; q < p; q++)
+			if (!strcmp(t->uncovered[q], t->uncovered[p]))
+				break;
+		if (q < p)
+			continue;
+		fprintf(stderr, "%s%s", sep, entry_path_name(p));
+		for (q = p + 1; q < PATH_MAX; q++)
+			if (!strcmp(t->uncovered[q], t->uncovered[p]))
+				fprintf(stderr, ", %s", entry_path_name(q));
+		fprintf(stderr, ": %s", t->uncovered[p]);
+		sep = "; ";
+	}
+	if (sep[0] == ';')
+		fputc(')', stderr);
+}
+
+static void print_banner(const struct run *r)
+{
+	if (r->cfg->quiet)
+		return;
+	fprintf(stderr, "Tracing shmget via %s",
+		attach_mode_name(r->tracer.mode));
+	print_uncovered(&r->tracer);
+	fprintf(stderr, "... Hit Ctrl-C to end.\n");
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct run *r = ctx;
+	int err;
+
+	/* The buffer is shared with the kernel: trust no size. */
+	if (size < sizeof(struct event)) {
+		r->malformed++;
+		return 0;
+	}
+	err = output_event(r->out, data);
+	if (err) {
+		r->out_err = err;
+		return err;
+	}
+	r->events++;
+	if (r->cfg->count && r->events >= r->cfg->count) {
+		exiting = 1;
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+static uint64_t read_losses(struct run *r, uint64_t *by_kind)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t vals[ncpu > 0 ? ncpu : 1], total = 0;
+	uint32_t k;
+	int c;
+
+	for (k = 0; k < LOSS_MAX; k++) {
+		by_kind[k] = 0;
+		if (ncpu <= 0 ||
+		    bpf_map__lookup_elem(r->tracer.skel->maps.losses, &k,
+					 sizeof(k), vals, sizeof(vals), 0))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			by_kind[k] += vals[c];
+		total += by_kind[k];
+	}
+	return total;
+}
+
+static void report_losses(struct run *r)
+{
+	uint64_t by_kind[LOSS_MAX];
+	uint64_t total = read_losses(r, by_kind);
+
+	if (total <= r->lost_reported)
+		return;
+	fprintf(stderr, "shmtrace: lost %llu events (ring buffer full: %llu, no room to pair entry and exit: %llu)\n",
+		(unsigned long long)(total - r->lost_reported),
+		(unsigned long long)by_kind[LOSS_RINGBUF],
+		(unsigned long long)by_kind[LOSS_UNPAIRED]);
+	r->lost_reported = total;
+}
+
+static void reap_child(struct run *r)
+{
+	int status;
+
+	child_exited = 0;
+	if (waitpid(r->cmd.pid, &status, WNOHANG) == r->cmd.pid) {
+		r->cmd_status = command_exit_code(status);
+		r->have_cmd = false;
+		exiting = 1;
+	}
+}
+
+static void poll_loop(struct run *r)
+{
+	uint64_t start = now_ms(), last_loss = start;
+	int err;
+
+	while (!exiting) {
+		err = ring_buffer__poll(r->rb, POLL_MS);
+		/* Records below the wakeup threshold arrive without a wakeup. */
+		if (err >= 0 || err == -EINTR)
+			err = ring_buffer__consume(r->rb);
+		if (err < 0 && err != -EINTR && err != -ECANCELED && !r->out_err)
+			die(EXIT_RUNTIME, "reading the ring buffer failed: %s",
+			    strerror(-err));
+		if (!r->out_err)
+			r->out_err = output_flush(r->out);
+		if (r->out_err)
+			return;
+		if (child_exited && r->have_cmd)
+			reap_child(r);
+		if (r->cfg->duration_ms && now_ms() - start >= r->cfg->duration_ms)
+			exiting = 1;
+		if (now_ms() - last_loss >= LOSS_REPORT_MS) {
+			report_losses(r);
+			last_loss = now_ms();
+		}
+	}
+	/* What the kernel wrote before the stop still belongs to the trace. */
+	if (!r->cfg->count || r->events < r->cfg->count)
+		ring_buffer__consume(r->rb);
+	if (!r->out_err)
+		r->out_err = output_flush(r->out);
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	/* A reader that went away shows up as EPIPE from write(). */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void start_command(struct run *r)
+{
+	int err = command_start(&r->cmd);
+
+	if (!err)
+		return;
+	tracer_destroy(&r->tracer);
+	die(err == ENOENT ? 127 : 126, "cannot run %s: %s",
+	    r->cfg->command[0], strerror(err));
+}
+
+static int finish(struct run *r)
+{
+	uint64_t by_kind[LOSS_MAX];
+	uint64_t lost = read_losses(r, by_kind);
+
+	report_losses(r);
+	if (r->out_err && r->out_err != -EPIPE)
+		fprintf(stderr, "shmtrace: writing events failed: %s\n",
+			strerror(-r->out_err));
+	if (r->have_cmd) {
+		kill(r->cmd.pid, SIGTERM);
+		waitpid(r->cmd.pid, NULL, 0);
+	}
+	/* A reader that went away (| head) is a normal way to stop. */
+	if (r->out_err == -EPIPE)
+		return EXIT_OK;
+	if (!r->cfg->quiet)
+		fprintf(stderr, "shmtrace: %llu events, %llu lost\n",
+			(unsigned long long)r->events,
+			(unsigned long long)lost);
+	if (r->out_err)
+		return EXIT_RUNTIME;
+	if (r->cfg->command && r->cmd_status)
+		return r->cmd_status;
+	return lost || r->malformed ? EXIT_LOST : EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static struct output out;
+	struct config cfg;
+	struct run r = { .cfg = &cfg, .out = &out };
+	int status, err;
+
+	argv[0] = "shmtrace";	/* getopt names us in its messages */
+	cli_parse(argc, argv, &cfg);
+	verbose = cfg.verbose;
+	libbpf_set_print(libbpf_print);
+	check_environment(&cfg);
+	output_init(&out, open_output(&cfg), cfg.format, cfg.timestamps);
+	setup_signals();
+	if (cfg.command) {
+		err = command_prepare(&r.cmd, cfg.command);
+		if (err)
+			die(EXIT_RUNTIME, "cannot fork: %s", strerror(-err));
+		r.have_cmd = true;
+	}
+
+	start_tracing(&r);
+	r.rb = ring_buffer__new(bpf_map__fd(r.tracer.skel->maps.events),
+				handle_event, &r, NULL);
+	if (!r.rb)
+		die(EXIT_RUNTIME, "cannot map the ring buffer: %s",
+		    strerror(errno));
+	print_banner(&r);
+	if (cfg.header)
+		output_header(&out);
+	if (r.have_cmd)
+		start_command(&r);
+
+	poll_loop(&r);
+
+	status = finish(&r);
+	ring_buffer__free(r.rb);
+	tracer_destroy(&r.tracer);
+	return status;
+}

@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Helpers for the shell tests. Every test reports one line:
+#   PASS: name | FAIL: name: why | SKIP: name: why
+# and tests/run counts them.
+
+: "${SHMTRACE:=./shmtrace}"
+: "${WORKLOAD:=.output/workload}"
+: "${TEST_TMP:=$(mktemp -d /tmp/shmtrace-test.XXXXXX)}"
+TRACER_PID=
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; }
+skip() { echo "SKIP: $1: $2"; }
+
+# check NAME COMMAND...: PASS if the command succeeds, else FAIL with its output.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name" "$(printf '%s' "$out" | head -c 2000 | tr '\n' '|')"
+	fi
+}
+
+# Starts shmtrace in the background with ARGS, events to $TEST_TMP/out,
+# stderr to $TEST_TMP/err, and waits for its banner.
+start_tracer() {
+	: >"$TEST_TMP/err"
+	"$SHMTRACE" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
+	TRACER_PID=$!
+	local i
+	for i in $(seq 200); do
+		grep -q '^Tracing shmget' "$TEST_TMP/err" && return 0
+		kill -0 "$TRACER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "shmtrace did not start: $(tr '\n' '|' <"$TEST_TMP/err")" >&2
+	return 1
+}
+
+# Stops it with SIGINT; returns its exit status.
+stop_tracer() {
+	kill -INT "$TRACER_PID" 2>/dev/null
+	wait "$TRACER_PID"
+}
+
+# same_lines EXPECTED ACTUAL: the two files hold the same lines, as multisets.
+same_lines() {
+	if ! diff <(sort "$1") <(sort "$2") >"$TEST_TMP/diff"; then
+		head -20 "$TEST_TMP/diff"
+		return 1
+	fi
+}

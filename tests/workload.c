@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The integration tests' workload: shmget calls with known arguments,
+ * made through one entry path, each followed by one line on stdout with
+ * what shmtrace must report for it (tab-separated):
+ *
+ *   pid tid uid gid comm abi key-text key size shmflg flags ret-text ret errno
+ *
+ * Expected strings are written here by hand from the spec, never by
+ * shmtrace's decoder. Built 64-bit and -m32; run as root.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#define COMM "shmt-wl"
+#define NOBODY 65534
+#define NTHREADS 4
+#define THREAD_CALLS 3
+#define HUGE_CODE(log2) ((unsigned int)(log2) << 26)
+
+#ifdef __i386__
+#define ABI "i386"
+#define NR_SHMGET_I386 395
+#define NR_IPC_I386 117
+#define IPCCALL_SHMGET 23
+#else
+#define ABI "x86_64"
+#endif
+
+enum path {
+	VIA_GLIBC,	/* what programs do: syscall 29, or ipc(2) on i386 */
+	VIA_SHMGET,	/* i386: the direct syscall 395 */
+	VIA_IPC,	/* i386: ipc(2) with call SHMGET, by hand */
+};
+
+static enum path path = VIA_GLIBC;
+static unsigned int key_base;
+
+static long do_shmget(unsigned int key, size_t size, unsigned int flg)
+{
+	switch (path) {
+#ifdef __i386__
+	case VIA_SHMGET:
+		return syscall(NR_SHMGET_I386, key, size, flg);
+	case VIA_IPC:
+		return syscall(NR_IPC_I386, IPCCALL_SHMGET, key, size, flg);
+#endif
+	default:
+		return shmget(key, size, flg);
+	}
+}
+
+/* One line per call, in a single write so that threads do not interleave. */
+static void report(unsigned int key, size_t size, unsigned int flg,
+		   const char *flags, long ret, int err)
+{
+	char line[512], keytext[16], rettext[32], retnum[32], errjson[32];
+	int n;
+
+	if (key)
+		snprintf(keytext, sizeof(keytext), "0x%08x", key);
+	else
+		snprintf(keytext, sizeof(keytext), "IPC_PRIVATE");
+	if (ret < 0) {
+		snprintf(rettext, sizeof(rettext), "%s", strerrorname_np(err));
+		snprintf(retnum, sizeof(retnum), "%d", -err);
+		snprintf(errjson, sizeof(errjson), "%s", strerrorname_np(err));
+	} else {
+		snprintf(rettext, sizeof(rettext), "%ld", ret);
+		snprintf(retnum, sizeof(retnum), "%ld", ret);
+		snprintf(errjson, sizeof(errjson), "null");
+	}
+	n = snprintf(line, sizeof(line),
+		     "%d\t%ld\t%u\t%u\t%s\t%s\t%s\t%u\t%zu\t%u\t%s\t%s\t%s\t%s\n",
+		     getpid(), (long)gettid(), getuid(), getgid(), COMM, ABI,
+		     keytext, key, size, flg, flags, rettext, retnum, errjson);
+	if (write(STDOUT_FILENO, line, n) != n)
+		exit(2);
+}
+
+static long call(unsigned int key, size_t size, unsigned int flg,
+		 const char *flags)
+{
+	long ret;
+
+	errno = 0;
+	ret = do_shmget(key, size, flg);
+	report(key, size, flg, flags, ret, errno);
+	return ret;
+}
+
+static void remove_segment(long id)
+{
+	if (id >= 0)
+		shmctl(id, IPC_RMID, NULL);
+}
+
+/* Failures that only an unprivileged caller gets. */
+static void unprivileged_calls(unsigned int key)
+{
+	struct rlimit none = { 0, 0 };
+
+	/* Without a memlock allowance, SHM_HUGETLB needs CAP_IPC_LOCK. */
+	setrlimit(RLIMIT_MEMLOCK, &none);
+	if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+		exit(3);
+	call(key, 4096, 0600, "0600");
+	call(0, 2 << 20, IPC_CREAT | SHM_HUGETLB | 0600,
+	     "IPC_CREAT|SHM_HUGETLB|0600");
+	exit(0);
+}
+
+static void run_unprivileged(unsigned int key)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0)
+		unprivileged_calls(key);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || status)
+		exit(4);
+}
+
+static void *thread_calls(void *arg)
+{
+	unsigned int key = *(unsigned int *)arg;
+	int i;
+
+	for (i = 0; i < THREAD_CALLS; i++)
+		call(key, 4096, 0, "000");
+	return NULL;
+}
+
+static void run_threads(unsigned int key)
+{
+	pthread_t th[NTHREADS];
+	int i;
+
+	for (i = 0; i < NTHREADS; i++)
+		if (pthread_create(&th[i], NULL, thread_calls, &key))
+			exit(5);
+	for (i = 0; i < NTHREADS; i++)
+		pthread_join(th[i], NULL);
+}
+
+static void run_calls(void)
+{
+	unsigned int k1 = key_base, k2 = key_base + 1;
+	long ids[6];
+
+	ids[0] = call(0, 4096, IPC_CREAT | 0600, "IPC_CREAT|0600");
+	call(k1, 4096, 0, "000");
+	ids[1] = call(k1, 8192, IPC_CREAT | IPC_EXCL | 0644,
+		      "IPC_CREAT|IPC_EXCL|0644");
+	call(k1, 8192, IPC_CREAT | IPC_EXCL | 0644, "IPC_CREAT|IPC_EXCL|0644");
+	call(k1, 4096, 0, "000");
+	call(k1, 1 << 20, 0, "000");
+	call(0, 0, IPC_CREAT | 0600, "IPC_CREAT|0600");
+	ids[2] = call(0, 4096, SHM_NORESERVE | 0x2000000 | 0755,
+		      "SHM_NORESERVE|0x2000000|0755");
+	ids[3] = call(0, 2 << 20, IPC_CREAT | SHM_HUGETLB | HUGE_CODE(21) | 0600,
+		      "IPC_CREAT|SHM_HUGETLB|SHM_HUGE_2MB|0600");
+	ids[4] = call(0, 1 << 30, SHM_HUGETLB | HUGE_CODE(30) | 0600,
+		      "SHM_HUGETLB|SHM_HUGE_1GB|0600");
+	call(0, 4096, SHM_HUGETLB | HUGE_CODE(63) | 0777,
+	     "SHM_HUGETLB|63<<SHM_HUGE_SHIFT|0777");
+	call(0, 4096, SHM_HUGETLB | HUGE_CODE(34) | 0600,
+	     "SHM_HUGETLB|SHM_HUGE_16GB|0600");
+	call(0xfdb97531, 4096, 0, "000");
+	ids[5] = call(k2, 4096, IPC_CREAT | 0600, "IPC_CREAT|0600");
+	run_unprivileged(k2);
+	run_threads(k1);
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		remove_segment(ids[i]);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: workload [glibc|shmget|ipc]\n"
+			"       workload comm HEXBYTES KEY\n");
+	exit(2);
+}
+
+/* One ENOENT lookup of KEY under a hostile process name. */
+static int comm_call(const char *hex, const char *key)
+{
+	char comm[16] = "";
+	unsigned int byte;
+	size_t i;
+
+	for (i = 0; i < sizeof(comm) - 1 && 2 * i + 1 < strlen(hex); i++) {
+		if (sscanf(hex + 2 * i, "%2x", &byte) != 1)
+			usage();
+		comm[i] = byte;
+	}
+	prctl(PR_SET_NAME, comm);
+	return shmget(strtoul(key, NULL, 0), 4096, 0) < 0 && errno == ENOENT ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "comm"))
+		return comm_call(argv[2], argv[3]);
+	if (argc > 1 && !strcmp(argv[1], "shmget"))
+		path = VIA_SHMGET;
+	else if (argc > 1 && !strcmp(argv[1], "ipc"))
+		path = VIA_IPC;
+	else if (argc > 1 && strcmp(argv[1], "glibc"))
+		usage();
+#ifndef __i386__
+	if (path != VIA_GLIBC)
+		usage();
+#endif
+	prctl(PR_SET_NAME, COMM);
+	/* Keys of our own, so that parallel runs do not collide. */
+	key_base = 0x5e000000u | ((unsigned int)getpid() & 0xffffff) << 1;
+	run_calls();
+	return 0;
+}
