@@ -109,13 +109,29 @@ $(OUTPUT)/unit: tests/unit.c src/decode.c src/fmt.c src/output.c src/cli.c $(wil
 $(OUTPUT)/workload: tests/workload.c | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) -pthread $< -o $@
 
-test: test-deps $(BIN) $(OUTPUT)/unit $(OUTPUT)/workload
+# Static, for the QEMU guests; the 32-bit one for the host's matrix too.
+$(OUTPUT)/workload-static: tests/workload.c | $(OUTPUT)
+	$(CC) $(TEST_CFLAGS) -static -pthread $< -o $@
+
+$(OUTPUT)/workload32: tests/workload.c | $(OUTPUT)
+	$(CC) $(TEST_CFLAGS) -m32 -static -pthread $< -o $@
+
+VM_BINS := $(OUTPUT)/workload-static $(OUTPUT)/workload32
+
+test: test-deps $(BIN) $(OUTPUT)/unit $(OUTPUT)/workload $(VM_BINS)
 	$(MAKE) --no-print-directory SANITIZE=1 BIN=$(OUTPUT)/shmtrace-san
+	$(MAKE) --no-print-directory STATIC=1 BIN=$(OUTPUT)/shmtrace-static
 	tests/run
+
+# The attach-mode matrix on 5.10, 6.1 and 6.12 under QEMU (also part of test).
+vmtest: test-deps $(VM_BINS)
+	$(MAKE) --no-print-directory STATIC=1 BIN=$(OUTPUT)/shmtrace-static
+	tests/vm/vmtest.sh
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/shmtrace
 
 clean:
 	rm -rf $(OUTPUT)/obj $(OUTPUT)/san $(OUTPUT)/static $(OUTPUT)/*.o $(OUTPUT)/*.skel.h \
-		$(OUTPUT)/unit $(OUTPUT)/workload $(OUTPUT)/shmtrace-san shmtrace
+		$(OUTPUT)/unit $(OUTPUT)/workload $(OUTPUT)/shmtrace-san shmtrace \
+		$(OUTPUT)/shmtrace-static $(VM_BINS) $(OUTPUT)/vm

@@ -67,17 +67,20 @@ struct mode {
 	const struct hook *hooks;
 	size_t nhooks;
 	int (*check)(char *why);
+	bool reads_btf_args;
 };
 
 static int check_kprobes(char *why);
 static int check_tracepoints(char *why);
 
 static const struct mode modes[] = {
-	[MODE_FENTRY] = { "fentry", fentry_hooks, ARRAY_SIZE(fentry_hooks) },
+	[MODE_FENTRY] = { "fentry", fentry_hooks, ARRAY_SIZE(fentry_hooks),
+			  NULL, true },
 	[MODE_KPROBE] = { "kprobe", kprobe_hooks, ARRAY_SIZE(kprobe_hooks),
-			  check_kprobes },
+			  check_kprobes, false },
 	[MODE_TRACEPOINT] = { "tracepoint", tracepoint_hooks,
-			      ARRAY_SIZE(tracepoint_hooks), check_tracepoints },
+			      ARRAY_SIZE(tracepoint_hooks), check_tracepoints,
+			      false },
 };
 
 static const char *const path_names[PATH_MAX] = {
@@ -176,6 +179,7 @@ static struct bpf_program *hook_prog(struct tracer *t, const struct hook *h)
 	return bpf_object__find_program_by_name(t->skel->obj, h->prog);
 }
 
+__attribute__((format(printf, 3, 0)))
 static void mark_uncovered(struct tracer *t, unsigned int paths,
 			   const char *fmt, const char *arg)
 {
@@ -186,11 +190,44 @@ static void mark_uncovered(struct tracer *t, unsigned int paths,
 			snprintf(t->uncovered[p], WHY_LEN, fmt, arg);
 }
 
-/* Functions missing from the kernel BTF cannot be hooked by this mode. */
+/*
+ * fentry reads the wrapper's struct pt_regs argument through BTF. Some
+ * kernels (5.10) describe that argument as a pointer to a forward
+ * declaration, which the verifier refuses to read.
+ */
+static bool arg_is_struct_ptr(const struct btf *btf, int func_id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, func_id);
+
+	t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 1)
+		return false;
+	t = btf__type_by_id(btf, btf__resolve_type(btf, btf_params(t)[0].type));
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = btf__type_by_id(btf, btf__resolve_type(btf, t->type));
+	return t && btf_is_struct(t);
+}
+
+/* Why this mode cannot hook func on this kernel, or NULL if it can. */
+static const char *func_problem(const struct btf *btf, const struct mode *m,
+				const char *func)
+{
+	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+
+	if (id < 0)
+		return "this kernel has no %s";
+	if (m->reads_btf_args && !arg_is_struct_ptr(btf, id))
+		return "this kernel's BTF does not describe the struct pt_regs argument of %s, so fentry cannot read it";
+	return NULL;
+}
+
+/* Functions this mode cannot hook on this kernel are left out. */
 static void drop_missing_funcs(struct tracer *t, const struct mode *m,
 			       const struct config *cfg)
 {
 	struct btf *btf = NULL;
+	const char *problem;
 	size_t i;
 
 	for (i = 0; i < m->nhooks; i++) {
@@ -203,10 +240,11 @@ static void drop_missing_funcs(struct tracer *t, const struct mode *m,
 					 btf__load_vmlinux_btf();
 		if (!btf)
 			return;
-		if (btf__find_by_name_kind(btf, h->func, BTF_KIND_FUNC) >= 0)
+		problem = func_problem(btf, m, h->func);
+		if (!problem)
 			continue;
 		bpf_program__set_autoload(hook_prog(t, h), false);
-		mark_uncovered(t, h->paths, "this kernel has no %s", h->func);
+		mark_uncovered(t, h->paths, problem, h->func);
 	}
 	btf__free(btf);
 }

@@ -16,16 +16,9 @@ trace_workload() {
 	stop_tracer
 }
 
-# The workload's pids, as an awk-readable list.
-workload_pids() { cut -f1 "$EXPECT" | sort -u | tr '\n' ' '; }
-
 text_projection() {
-	awk -F'\t' '{ print $1, $2, $3, $5, $6, $7, $9, $11, $12 }' "$EXPECT" >"$TEST_TMP/exp.text"
-	awk -v pids="$(workload_pids)" -v skip="${1:-0}" '
-		BEGIN { n = split(pids, p, " "); for (i = 1; i <= n; i++) want[p[i]] = 1 }
-		FNR > 1 && ($(1 + skip) in want) {
-			print $(1+skip), $(2+skip), $(3+skip), $(4+skip), $(5+skip), $(6+skip), $(7+skip), $(8+skip), $(9+skip)
-		}' "$TEST_TMP/out" >"$TEST_TMP/got.text"
+	expected_text "$EXPECT" >"$TEST_TMP/exp.text"
+	traced_text "$TEST_TMP/out" "$EXPECT" "${1:-0}" >"$TEST_TMP/got.text"
 }
 
 test_text() {
@@ -61,7 +54,7 @@ test_timestamps() {
 
 json_projection() {
 	cut -f1-6,8-11,13,14 "$EXPECT" >"$TEST_TMP/exp.json"
-	jq -r --arg pids "$(workload_pids)" '
+	jq -r --arg pids "$(workload_pids "$EXPECT")" '
 		select(.pid as $p | $pids | split(" ") | index($p | tostring))
 		| [.pid, .tid, .uid, .gid, .comm, .abi, .key, .size, .shmflg, .flags, .ret, (.errno // "null")]
 		| @tsv' "$TEST_TMP/out" >"$TEST_TMP/got.json"

@@ -52,3 +52,21 @@ same_lines() {
 		return 1
 	fi
 }
+
+# The workload's pids in EXPECT, space-separated.
+workload_pids() { cut -f1 "$1" | sort -u | tr '\n' ' '; }
+
+# expected_text EXPECT: the text columns PID..RET the workload expects.
+expected_text() {
+	awk -F'\t' '{ print $1, $2, $3, $5, $6, $7, $9, $11, $12 }' "$1"
+}
+
+# traced_text OUT EXPECT [SKIP]: OUT's columns PID..RET for EXPECT's pids,
+# SKIP leading columns (TIME) ignored.
+traced_text() {
+	awk -v pids="$(workload_pids "$2")" -v skip="${3:-0}" '
+		BEGIN { n = split(pids, p, " "); for (i = 1; i <= n; i++) want[p[i]] = 1 }
+		FNR > 1 && ($(1 + skip) in want) {
+			print $(1+skip), $(2+skip), $(3+skip), $(4+skip), $(5+skip), $(6+skip), $(7+skip), $(8+skip), $(9+skip)
+		}' "$1"
+}

@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Every attach mode x every entry path on the running kernel: each call of
+# the 64-bit and 32-bit workloads must be reported exactly once, with the
+# right ABI and fields, or the banner must say that the path is not covered.
+#
+# Runs on the host and inside the QEMU guests (tests/vm/vmtest.sh).
+#   REQUIRE_MODES  modes that must work here (others may SKIP)
+#   EXPECT_AUTO    the mode --attach auto must pick
+#   WORKLOAD32     the -m32 workload
+. "$(dirname "$0")/lib.sh"
+
+: "${WORKLOAD32:=.output/workload32}"
+: "${REQUIRE_MODES:=tracepoint}"
+: "${EXPECT_AUTO:=tracepoint}"
+KERNEL=$(uname -r | cut -d. -f1,2)
+
+# Entry paths: name, workload, its argument.
+PATHS=(
+	"x86_64-shmget $WORKLOAD glibc"
+	"i386-glibc $WORKLOAD32 glibc"
+	"i386-shmget395 $WORKLOAD32 shmget"
+	"i386-ipc117 $WORKLOAD32 ipc"
+)
+# Modes: label, options.
+MODES=(
+	"fentry|--attach fentry"
+	"kprobe|--attach kprobe"
+	"tracepoint|--attach tracepoint"
+	"tracepoint+compat|--attach tracepoint --compat"
+)
+
+required() { [[ " $REQUIRE_MODES " == *" ${1%%+*} "* ]]; }
+
+# The banner's reason for a path not being covered, if it names one.
+uncovered_reason() {
+	local pathname
+	case $1 in
+	x86_64-*) pathname="64-bit shmget" ;;
+	i386-shmget395) pathname="32-bit shmget" ;;
+	*) pathname="32-bit ipc(SHMGET)" ;;
+	esac
+	grep '^Tracing shmget' "$TEST_TMP/err" | grep -o "not covered: .*" |
+		tr ';' '\n' | grep -F "$pathname" | sed 's/.*: //; s/)\.\.\..*//' | head -1
+}
+
+run_paths() {
+	local p name
+	for p in "${PATHS[@]}"; do
+		read -r name wl arg <<<"$p"
+		"$wl" "$arg" >"$TEST_TMP/exp.$name" 2>"$TEST_TMP/wlerr.$name" || return 1
+	done
+}
+
+check_paths() {
+	local label=$1 p name reason
+	for p in "${PATHS[@]}"; do
+		read -r name _ <<<"$p"
+		expected_text "$TEST_TMP/exp.$name" >"$TEST_TMP/e"
+		traced_text "$TEST_TMP/out" "$TEST_TMP/exp.$name" >"$TEST_TMP/g"
+		reason=$(uncovered_reason "$name")
+		if [ -n "$reason" ] && [ ! -s "$TEST_TMP/g" ]; then
+			skip "matrix: $KERNEL $label $name" "$reason (announced in the banner)"
+		else
+			check "matrix: $KERNEL $label $name" same_lines "$TEST_TMP/e" "$TEST_TMP/g"
+		fi
+	done
+}
+
+skip_paths() {
+	local label=$1 why=$2 p name
+	for p in "${PATHS[@]}"; do
+		read -r name _ <<<"$p"
+		if required "$label"; then
+			fail "matrix: $KERNEL $label $name" "$why"
+		else
+			skip "matrix: $KERNEL $label $name" "$why"
+		fi
+	done
+}
+
+test_mode() {
+	local label=${1%%|*} opts=${1#*|}
+	# shellcheck disable=SC2086
+	if ! start_tracer $opts 2>/dev/null; then
+		wait "$TRACER_PID" 2>/dev/null
+		skip_paths "$label" "$(head -1 "$TEST_TMP/err" | sed 's/^shmtrace: //')"
+		return
+	fi
+	if ! run_paths; then
+		stop_tracer
+		fail "matrix: $KERNEL $label workloads" "$(cat "$TEST_TMP"/wlerr.* | tr '\n' '|')"
+		return
+	fi
+	stop_tracer
+	check_paths "$label"
+}
+
+test_auto() {
+	if start_tracer 2>/dev/null; then
+		stop_tracer
+	fi
+	check "matrix: $KERNEL auto picks $EXPECT_AUTO" \
+		grep -q "^Tracing shmget via $EXPECT_AUTO" "$TEST_TMP/err"
+}
+
+for m in "${MODES[@]}"; do
+	test_mode "$m"
+done
+test_auto
