@@ -249,9 +249,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	struct config *cfg = state->input;
 	const char *problem = parse_value(key, arg, cfg);
 
-	if (problem)
+	if (problem) {
 		argp_failure(state, EXIT_USAGE, 0, "--%s: '%s' is %s",
 			     option_name(key), arg, problem);
+		return EINVAL;
+	}
 	switch (key) {
 	case 'x': cfg->failed = true; break;
 	case 'j': cfg->format = OUT_JSON; break;
@@ -267,14 +269,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		argp_failure(state, EXIT_USAGE, 0,
 			     "unexpected argument '%s' (a command to run goes after --)",
 			     arg);
-		break;
+		return EINVAL;
 	default:
-		return problem || parse_value_key(key) ? 0 : ARGP_ERR_UNKNOWN;
+		return parse_value_key(key) ? 0 : ARGP_ERR_UNKNOWN;
 	}
 	return 0;
 }
 
-/* Splits "OPTIONS -- COMMAND": argp sees only what comes before "--". */
+/*
+ * Splits "OPTIONS -- COMMAND": argp sees only what comes before "--".
+ * Returns the number of arguments argp sees, or -1 if COMMAND is missing.
+ */
 static int split_command(int argc, char **argv, struct config *cfg)
 {
 	int i;
@@ -282,17 +287,16 @@ static int split_command(int argc, char **argv, struct config *cfg)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--"))
 			continue;
-		if (i + 1 == argc) {
-			fprintf(stderr, "shmtrace: missing command after --\n");
-			exit(EXIT_USAGE);
-		}
+		if (i + 1 == argc)
+			return -1;
 		cfg->command = argv + i + 1;
 		return i;
 	}
 	return argc;
 }
 
-void cli_parse(int argc, char **argv, struct config *cfg)
+int cli_parse_flags(int argc, char **argv, struct config *cfg,
+		    unsigned int flags)
 {
 	static const struct argp argp = {
 		.options = options,
@@ -309,5 +313,16 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 	};
 	argp_err_exit_status = EXIT_USAGE;
 	argc = split_command(argc, argv, cfg);
-	argp_parse(&argp, argc, argv, 0, NULL, cfg);
+	if (argc < 0) {
+		if (!(flags & ARGP_NO_ERRS))
+			fprintf(stderr, "shmtrace: missing command after --\n");
+		return EXIT_USAGE;
+	}
+	return argp_parse(&argp, argc, argv, flags, NULL, cfg) ? EXIT_USAGE : 0;
+}
+
+void cli_parse(int argc, char **argv, struct config *cfg)
+{
+	if (cli_parse_flags(argc, argv, cfg, 0))
+		exit(EXIT_USAGE);
 }

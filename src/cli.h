@@ -49,6 +49,12 @@ struct config {
 
 /* Fills cfg from argv; on a usage error prints one line, exits 2. */
 void cli_parse(int argc, char **argv, struct config *cfg);
+/*
+ * The same with argp's flags (ARGP_SILENT for the fuzzer): returns 0, or
+ * EXIT_USAGE instead of exiting when ARGP_NO_EXIT is set.
+ */
+int cli_parse_flags(int argc, char **argv, struct config *cfg,
+		    unsigned int flags);
 
 /* Value parsers, shared with the tests; 0 on success, -EINVAL if bad. */
 int parse_u32(const char *s, uint32_t *out);

@@ -40,7 +40,7 @@ struct run {
 	int cmd_status;
 	uint64_t events;
 	uint64_t malformed;
-	uint64_t lost_reported;
+	uint64_t lost_reported[LOSS_MAX];
 	int out_err;		/* -errno from writing events */
 };
 
@@ -312,18 +312,26 @@ static uint64_t read_losses(struct run *r, uint64_t *by_kind)
 	return total;
 }
 
+static const char *const loss_reasons[LOSS_MAX] = {
+	[LOSS_RINGBUF] = "ring buffer full",
+	[LOSS_UNPAIRED] = "no room to pair entry and exit",
+};
+
+/* One line per kind of loss that grew since the last report. */
 static void report_losses(struct run *r)
 {
 	uint64_t by_kind[LOSS_MAX];
-	uint64_t total = read_losses(r, by_kind);
+	int k;
 
-	if (total <= r->lost_reported)
-		return;
-	fprintf(stderr, "shmtrace: lost %llu events (ring buffer full: %llu, no room to pair entry and exit: %llu)\n",
-		(unsigned long long)(total - r->lost_reported),
-		(unsigned long long)by_kind[LOSS_RINGBUF],
-		(unsigned long long)by_kind[LOSS_UNPAIRED]);
-	r->lost_reported = total;
+	read_losses(r, by_kind);
+	for (k = 0; k < LOSS_MAX; k++) {
+		if (by_kind[k] <= r->lost_reported[k])
+			continue;
+		fprintf(stderr, "shmtrace: lost %llu events (%s)\n",
+			(unsigned long long)(by_kind[k] - r->lost_reported[k]),
+			loss_reasons[k]);
+		r->lost_reported[k] = by_kind[k];
+	}
 }
 
 static void reap_child(struct run *r)
@@ -396,7 +404,8 @@ static void start_command(struct run *r)
 static int finish(struct run *r)
 {
 	uint64_t by_kind[LOSS_MAX];
-	uint64_t lost = read_losses(r, by_kind);
+	/* A record too short to read counts as lost too. */
+	uint64_t lost = read_losses(r, by_kind) + r->malformed;
 
 	report_losses(r);
 	if (r->out_err && r->out_err != -EPIPE)
@@ -417,7 +426,7 @@ static int finish(struct run *r)
 		return EXIT_RUNTIME;
 	if (r->cfg->command && r->cmd_status)
 		return r->cmd_status;
-	return lost || r->malformed ? EXIT_LOST : EXIT_OK;
+	return lost ? EXIT_LOST : EXIT_OK;
 }
 
 int main(int argc, char **argv)
