@@ -35,6 +35,8 @@ const volatile bool filter_cgroup_on;
 const volatile bool follow_on;
 /* Backlog (bytes) past which the reader is woken; below it a timer polls. */
 const volatile __u64 wakeup_bytes = 65536;
+/* Pair entry and exit in task storage (5.11+) instead of the starts hash. */
+const volatile bool use_task_storage;
 
 struct start {
 	__u64 ts_ns;
@@ -44,10 +46,19 @@ struct start {
 };
 
 /*
- * Keyed by thread id: a thread is in at most one syscall, so a lost exit
- * is overwritten by the thread's next call and the map cannot grow past
- * the number of threads, capped by MAX_THREADS.
+ * Where an entry waits for its exit. Task storage lives and dies with the
+ * thread and costs a pointer lookup; where the kernel lacks it (5.10), a
+ * hash keyed by thread id: a thread is in at most one syscall, so a lost
+ * exit is overwritten by the thread's next call and the map cannot grow
+ * past the number of threads. Userspace creates only one of the two.
  */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct start);
+} task_starts SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_THREADS);
@@ -129,25 +140,56 @@ static __always_inline bool task_wanted(__u64 pid_tgid)
 	return true;
 }
 
+/* The calling thread's entry slot, created if asked to; NULL if none. */
+static __always_inline struct start *start_slot(bool create)
+{
+	static const struct start empty;
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct start *s;
+
+	if (use_task_storage)
+		return bpf_task_storage_get(&task_starts,
+					    bpf_get_current_task_btf(), 0,
+					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	s = bpf_map_lookup_elem(&starts, &tid);
+	if (s || !create)
+		return s;
+	bpf_map_update_elem(&starts, &tid, &empty, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&starts, &tid);
+}
+
+/* Marks the slot free; the hash also gives the entry back. */
+static __always_inline void release_slot(struct start *s)
+{
+	__u32 tid;
+
+	s->ts_ns = 0;
+	if (use_task_storage)
+		return;
+	tid = bpf_get_current_pid_tgid();
+	bpf_map_delete_elem(&starts, &tid);
+}
+
 static __always_inline int on_enter(__u8 syscall, __u8 abi, __u64 a0,
 				    __u64 a1, __u64 a2)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = pid_tgid;
-	struct start s = {};
+	struct start *s;
 
 	if (filter_key_on && (__u32)a0 != filter_key)
 		return 0;
-	if (!task_wanted(pid_tgid))
+	if (!task_wanted(bpf_get_current_pid_tgid()))
 		return 0;
-	s.ts_ns = bpf_ktime_get_boot_ns();
-	s.args[0] = a0;
-	s.args[1] = a1;
-	s.args[2] = a2;
-	s.syscall = syscall;
-	s.abi = abi;
-	if (bpf_map_update_elem(&starts, &tid, &s, BPF_ANY))
+	s = start_slot(true);
+	if (!s) {
 		count_loss(LOSS_UNPAIRED);
+		return 0;
+	}
+	s->ts_ns = bpf_ktime_get_boot_ns();
+	s->args[0] = a0;
+	s->args[1] = a1;
+	s->args[2] = a2;
+	s->syscall = syscall;
+	s->abi = abi;
 	return 0;
 }
 
@@ -164,12 +206,11 @@ static __always_inline void submit(struct event *e)
 
 static __always_inline int on_exit(long ret)
 {
-	__u32 tid = bpf_get_current_pid_tgid();
-	struct start *s = bpf_map_lookup_elem(&starts, &tid);
+	struct start *s = start_slot(false);
 	struct event *e;
 	__u64 id;
 
-	if (!s)
+	if (!s || !s->ts_ns)
 		return 0;
 	if (filter_failed && ret >= 0)
 		goto out;
@@ -195,7 +236,7 @@ static __always_inline int on_exit(long ret)
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	submit(e);
 out:
-	bpf_map_delete_elem(&starts, &tid);
+	release_slot(s);
 	return 0;
 }
 
@@ -206,13 +247,14 @@ out:
 static __always_inline int on_ipc_enter(__u64 call, __u64 first,
 					__u64 second, __u64 third)
 {
-	__u32 tid;
+	struct start *s;
 
 	if ((call & 0xffff) == IPCCALL_SHMGET)
 		return on_enter(SYS_SHMGET, ABI_I386, (__u32)first,
 				(__u32)second, (__u32)third);
-	tid = bpf_get_current_pid_tgid();
-	bpf_map_delete_elem(&starts, &tid);
+	s = start_slot(false);
+	if (s)
+		release_slot(s);
 	return 0;
 }
 

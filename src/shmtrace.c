@@ -147,6 +147,11 @@ static int configure(struct shmtrace_bpf *skel, const struct config *cfg)
 	ro->follow_on = cfg->command != NULL;
 	/* Wake the reader a few times per buffer; a timer does the rest. */
 	ro->wakeup_bytes = cfg->buffer_bytes / 8;
+	/* Task storage pairs entry and exit fastest; 5.10 has only the hash. */
+	ro->use_task_storage =
+		libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+	bpf_map__set_autocreate(skel->maps.task_starts, ro->use_task_storage);
+	bpf_map__set_autocreate(skel->maps.starts, !ro->use_task_storage);
 	return bpf_map__set_max_entries(skel->maps.events, cfg->buffer_bytes);
 }
 
