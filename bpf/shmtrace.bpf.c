@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * shmtrace: one ring buffer record per SysV shmget call.
+ * shmtrace: one ring buffer record per SysV shared memory call (shmget,
+ * shmat, shmdt, shmctl).
  *
  * Three interchangeable hook sets feed the same on_enter()/on_exit() pair:
  * fentry/fexit and kprobe/kretprobe on the syscall wrappers themselves
@@ -17,12 +18,17 @@
 #include "shmtrace.h"
 
 #define NR_IPC_I386	117
-#define NR_SHMGET_I386	395
+#define NR_SHMGET_I386	395	/* then shmctl 396, shmat 397, shmdt 398 */
+#define NR_SHMDT_I386	398
+#define IPCCALL_SHMAT	21
+#define IPCCALL_SHMDT	22
 #define IPCCALL_SHMGET	23
+#define IPCCALL_SHMCTL	24
 #define TS_COMPAT	0x0002	/* arch/x86/include/asm/thread_info.h */
 #define MAX_THREADS	16384
 
 /* Filters, set by userspace between open and load. */
+const volatile __u32 events_mask = 1 << SYS_SHMGET;
 const volatile __u32 filter_tgid;
 const volatile __u32 filter_tid;
 const volatile __u32 filter_uid = (__u32)-1;
@@ -41,6 +47,7 @@ const volatile bool use_task_storage;
 struct start {
 	__u64 ts_ns;
 	__u64 args[3];
+	__u64 ret_ptr;		/* ipc(SHMAT) stores the address here */
 	__u8 syscall;
 	__u8 abi;
 };
@@ -170,15 +177,27 @@ static __always_inline void release_slot(struct start *s)
 	bpf_map_delete_elem(&starts, &tid);
 }
 
+static __always_inline bool call_wanted(__u8 syscall, __u64 a0)
+{
+	if (!(events_mask & (1u << syscall)))
+		return false;
+	if (filter_key_on && syscall == SYS_SHMGET && (__u32)a0 != filter_key)
+		return false;
+	return task_wanted(bpf_get_current_pid_tgid());
+}
+
 static __always_inline int on_enter(__u8 syscall, __u8 abi, __u64 a0,
-				    __u64 a1, __u64 a2)
+				    __u64 a1, __u64 a2, __u64 ret_ptr)
 {
 	struct start *s;
 
-	if (filter_key_on && (__u32)a0 != filter_key)
+	if (!call_wanted(syscall, a0)) {
+		/* An entry whose exit went missing must not pair with ours. */
+		s = start_slot(false);
+		if (s)
+			release_slot(s);
 		return 0;
-	if (!task_wanted(bpf_get_current_pid_tgid()))
-		return 0;
+	}
 	s = start_slot(true);
 	if (!s) {
 		count_loss(LOSS_UNPAIRED);
@@ -188,6 +207,7 @@ static __always_inline int on_enter(__u8 syscall, __u8 abi, __u64 a0,
 	s->args[0] = a0;
 	s->args[1] = a1;
 	s->args[2] = a2;
+	s->ret_ptr = ret_ptr;
 	s->syscall = syscall;
 	s->abi = abi;
 	return 0;
@@ -212,6 +232,13 @@ static __always_inline int on_exit(long ret)
 
 	if (!s || !s->ts_ns)
 		return 0;
+	/* ipc(SHMAT) returns 0 and leaves the address in user memory. */
+	if (s->ret_ptr && ret == 0) {
+		__u32 addr = 0;
+
+		bpf_probe_read_user(&addr, sizeof(addr), (void *)s->ret_ptr);
+		ret = addr;
+	}
 	if (filter_failed && ret >= 0)
 		goto out;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -241,122 +268,118 @@ out:
 }
 
 /*
- * ipc(2) multiplexes every SysV IPC call; a thread's other ipc calls must
- * not pair with a shmget entry whose return probe was missed.
+ * ipc(2) multiplexes every SysV IPC call (arch/x86 compat_ksys_ipc): the
+ * version sits in the upper bits of call; ptr is the fifth argument.
  */
-static __always_inline int on_ipc_enter(__u64 call, __u64 first,
-					__u64 second, __u64 third)
+static __always_inline int on_ipc_enter(__u32 call, __u32 first,
+					__u32 second, __u32 third, __u32 ptr)
 {
-	struct start *s;
-
-	if ((call & 0xffff) == IPCCALL_SHMGET)
-		return on_enter(SYS_SHMGET, ABI_I386, (__u32)first,
-				(__u32)second, (__u32)third);
-	s = start_slot(false);
-	if (s)
-		release_slot(s);
-	return 0;
+	switch (call & 0xffff) {
+	case IPCCALL_SHMGET:
+		return on_enter(SYS_SHMGET, ABI_I386, first, second, third, 0);
+	case IPCCALL_SHMAT:
+		return on_enter(SYS_SHMAT, ABI_I386, first, ptr, second, third);
+	case IPCCALL_SHMDT:
+		return on_enter(SYS_SHMDT, ABI_I386, ptr, 0, 0, 0);
+	case IPCCALL_SHMCTL:
+		return on_enter(SYS_SHMCTL, ABI_I386, first, second, ptr, 0);
+	}
+	/* Not ours: release what a missed exit may have left. */
+	return on_enter(SYS_MAX, ABI_I386, 0, 0, 0, 0);
 }
 
-/* fentry/fexit: the wrappers take the user's registers. */
-SEC("fentry/__x64_sys_shmget")
-int BPF_PROG(fentry_x64_shmget, struct pt_regs *regs)
-{
-	return on_enter(SYS_SHMGET, ABI_X86_64, (__u32)regs->di, regs->si,
-			(__u32)regs->dx);
+/*
+ * The wrappers take the caller's registers: di, si, dx for 64-bit
+ * callers; bx, cx, dx (and si, di for ipc) for 32-bit ones.
+ */
+#define X64_ARGS(get, r)	get(r, di), get(r, si), get(r, dx), 0
+#define IA32_ARGS(get, r)	(__u32)get(r, bx), (__u32)get(r, cx), \
+				(__u32)get(r, dx), 0
+#define IPC_ARGS(get, r)	get(r, bx), get(r, cx), get(r, dx), \
+				get(r, si), get(r, di)
+#define DIRECT(r, f)		((r)->f)
+#define CORE(r, f)		BPF_CORE_READ(r, f)
+
+/* fentry/fexit on a syscall wrapper. */
+#define FENTRY_PAIR(name, func, enter, ...)				\
+SEC("fentry/" #func)							\
+int BPF_PROG(fentry_##name, struct pt_regs *regs)			\
+{									\
+	return enter(__VA_ARGS__);					\
+}									\
+SEC("fexit/" #func)							\
+int BPF_PROG(fexit_##name, struct pt_regs *regs, long ret)		\
+{									\
+	return on_exit(ret);						\
 }
 
-SEC("fexit/__x64_sys_shmget")
-int BPF_PROG(fexit_x64_shmget, struct pt_regs *regs, long ret)
-{
-	return on_exit(ret);
+/* kprobe/kretprobe on the same wrapper. */
+#define KPROBE_PAIR(name, func, enter, ...)				\
+SEC("kprobe/" #func)							\
+int BPF_KPROBE(kprobe_##name, struct pt_regs *regs)			\
+{									\
+	return enter(__VA_ARGS__);					\
+}									\
+SEC("kretprobe/" #func)							\
+int BPF_KRETPROBE(kretprobe_##name, long ret)				\
+{									\
+	return on_exit(ret);						\
 }
 
-SEC("fentry/__ia32_sys_shmget")
-int BPF_PROG(fentry_ia32_shmget, struct pt_regs *regs)
-{
-	return on_enter(SYS_SHMGET, ABI_I386, (__u32)regs->bx,
-			(__u32)regs->cx, (__u32)regs->dx);
+#define WRAPPER_PAIRS(name, x64, ia32, sys)				\
+	FENTRY_PAIR(x64_##name, x64, on_enter, sys, ABI_X86_64,		\
+		    X64_ARGS(DIRECT, regs))				\
+	FENTRY_PAIR(ia32_##name, ia32, on_enter, sys, ABI_I386,		\
+		    IA32_ARGS(DIRECT, regs))				\
+	KPROBE_PAIR(x64_##name, x64, on_enter, sys, ABI_X86_64,		\
+		    X64_ARGS(CORE, regs))				\
+	KPROBE_PAIR(ia32_##name, ia32, on_enter, sys, ABI_I386,		\
+		    IA32_ARGS(CORE, regs))
+
+WRAPPER_PAIRS(shmget, __x64_sys_shmget, __ia32_sys_shmget, SYS_SHMGET)
+WRAPPER_PAIRS(shmat, __x64_sys_shmat, __ia32_compat_sys_shmat, SYS_SHMAT)
+WRAPPER_PAIRS(shmdt, __x64_sys_shmdt, __ia32_sys_shmdt, SYS_SHMDT)
+WRAPPER_PAIRS(shmctl, __x64_sys_shmctl, __ia32_compat_sys_shmctl, SYS_SHMCTL)
+FENTRY_PAIR(ia32_ipc, __ia32_compat_sys_ipc, on_ipc_enter,
+	    IPC_ARGS(DIRECT, regs))
+KPROBE_PAIR(ia32_ipc, __ia32_compat_sys_ipc, on_ipc_enter,
+	    IPC_ARGS(CORE, regs))
+
+/*
+ * Tracepoints: syscalls:* sees 64-bit callers only. A program may not read
+ * past the event's arguments (attach fails with EACCES): shmdt has one.
+ */
+#define TP_ARGS3(ctx)	(ctx)->args[0], (ctx)->args[1], (ctx)->args[2], 0
+#define TP_ARGS1(ctx)	(ctx)->args[0], 0, 0, 0
+
+#define TRACEPOINT_PAIR(name, sys, args)				\
+SEC("tracepoint/syscalls/sys_enter_" #name)				\
+int tp_enter_##name(struct trace_event_raw_sys_enter *ctx)		\
+{									\
+	return on_enter(sys, ABI_X86_64, args(ctx));			\
+}									\
+SEC("tracepoint/syscalls/sys_exit_" #name)				\
+int tp_exit_##name(struct trace_event_raw_sys_exit *ctx)		\
+{									\
+	return on_exit(ctx->ret);					\
 }
 
-SEC("fexit/__ia32_sys_shmget")
-int BPF_PROG(fexit_ia32_shmget, struct pt_regs *regs, long ret)
-{
-	return on_exit(ret);
-}
-
-SEC("fentry/__ia32_compat_sys_ipc")
-int BPF_PROG(fentry_ia32_ipc, struct pt_regs *regs)
-{
-	return on_ipc_enter(regs->bx, regs->cx, regs->dx, regs->si);
-}
-
-SEC("fexit/__ia32_compat_sys_ipc")
-int BPF_PROG(fexit_ia32_ipc, struct pt_regs *regs, long ret)
-{
-	return on_exit(ret);
-}
-
-/* kprobe/kretprobe: the same wrappers, read through BPF_CORE_READ. */
-SEC("kprobe/__x64_sys_shmget")
-int BPF_KPROBE(kprobe_x64_shmget, struct pt_regs *regs)
-{
-	return on_enter(SYS_SHMGET, ABI_X86_64, (__u32)BPF_CORE_READ(regs, di),
-			BPF_CORE_READ(regs, si), (__u32)BPF_CORE_READ(regs, dx));
-}
-
-SEC("kretprobe/__x64_sys_shmget")
-int BPF_KRETPROBE(kretprobe_x64_shmget, long ret)
-{
-	return on_exit(ret);
-}
-
-SEC("kprobe/__ia32_sys_shmget")
-int BPF_KPROBE(kprobe_ia32_shmget, struct pt_regs *regs)
-{
-	return on_enter(SYS_SHMGET, ABI_I386, (__u32)BPF_CORE_READ(regs, bx),
-			(__u32)BPF_CORE_READ(regs, cx),
-			(__u32)BPF_CORE_READ(regs, dx));
-}
-
-SEC("kretprobe/__ia32_sys_shmget")
-int BPF_KRETPROBE(kretprobe_ia32_shmget, long ret)
-{
-	return on_exit(ret);
-}
-
-SEC("kprobe/__ia32_compat_sys_ipc")
-int BPF_KPROBE(kprobe_ia32_ipc, struct pt_regs *regs)
-{
-	return on_ipc_enter(BPF_CORE_READ(regs, bx), BPF_CORE_READ(regs, cx),
-			    BPF_CORE_READ(regs, dx), BPF_CORE_READ(regs, si));
-}
-
-SEC("kretprobe/__ia32_compat_sys_ipc")
-int BPF_KRETPROBE(kretprobe_ia32_ipc, long ret)
-{
-	return on_exit(ret);
-}
-
-/* Tracepoints: syscalls:* sees 64-bit callers only. */
-SEC("tracepoint/syscalls/sys_enter_shmget")
-int tp_enter_shmget(struct trace_event_raw_sys_enter *ctx)
-{
-	return on_enter(SYS_SHMGET, ABI_X86_64, (__u32)ctx->args[0],
-			ctx->args[1], (__u32)ctx->args[2]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_shmget")
-int tp_exit_shmget(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_exit(ctx->ret);
-}
+TRACEPOINT_PAIR(shmget, SYS_SHMGET, TP_ARGS3)
+TRACEPOINT_PAIR(shmat, SYS_SHMAT, TP_ARGS3)
+TRACEPOINT_PAIR(shmdt, SYS_SHMDT, TP_ARGS1)
+TRACEPOINT_PAIR(shmctl, SYS_SHMCTL, TP_ARGS3)
 
 static __always_inline bool in_compat_syscall(void)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 
 	return BPF_CORE_READ(task, thread_info.status) & TS_COMPAT;
+}
+
+static __always_inline bool compat_nr(long nr)
+{
+	return nr == NR_IPC_I386 ||
+	       (nr >= NR_SHMGET_I386 && nr <= NR_SHMDT_I386);
 }
 
 /*
@@ -368,29 +391,34 @@ int raw_enter_compat(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (void *)ctx->args[0];
 	long nr = ctx->args[1];
+	__u8 sys;
 
-	if (nr != NR_IPC_I386 && nr != NR_SHMGET_I386)
+	if (!compat_nr(nr) || !in_compat_syscall())
 		return 0;
-	if (!in_compat_syscall())
-		return 0;
-	if (nr == NR_SHMGET_I386)
-		return on_enter(SYS_SHMGET, ABI_I386,
-				(__u32)BPF_CORE_READ(regs, bx),
-				(__u32)BPF_CORE_READ(regs, cx),
-				(__u32)BPF_CORE_READ(regs, dx));
-	return on_ipc_enter(BPF_CORE_READ(regs, bx), BPF_CORE_READ(regs, cx),
-			    BPF_CORE_READ(regs, dx), BPF_CORE_READ(regs, si));
+	switch (nr) {
+	case NR_IPC_I386:
+		return on_ipc_enter(IPC_ARGS(CORE, regs));
+	case NR_SHMGET_I386:
+		sys = SYS_SHMGET;
+		break;
+	case NR_SHMGET_I386 + 1:
+		sys = SYS_SHMCTL;
+		break;
+	case NR_SHMGET_I386 + 2:
+		sys = SYS_SHMAT;
+		break;
+	default:
+		sys = SYS_SHMDT;
+	}
+	return on_enter(sys, ABI_I386, IA32_ARGS(CORE, regs));
 }
 
 SEC("raw_tracepoint/sys_exit")
 int raw_exit_compat(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (void *)ctx->args[0];
-	long nr = BPF_CORE_READ(regs, orig_ax);
 
-	if (nr != NR_IPC_I386 && nr != NR_SHMGET_I386)
-		return 0;
-	if (!in_compat_syscall())
+	if (!compat_nr(BPF_CORE_READ(regs, orig_ax)) || !in_compat_syscall())
 		return 0;
 	return on_exit(ctx->args[1]);
 }

@@ -23,43 +23,56 @@ struct hook {
 	const char *func;	/* kernel function it needs, or NULL */
 	unsigned int paths;	/* entry paths it covers */
 	enum hook_when when;
+	unsigned int syscalls;	/* the syscalls it reports (bitmask) */
 };
+
+#define ANY_SYSCALL (BIT(SYS_MAX) - 1)
+#define X64 BIT(PATH_X64)
+#define IA32 BIT(PATH_IA32)
+#define IPC BIT(PATH_IA32_IPC)
 
 /*
  * Exits come before entries: an exit attached without its entry reports
  * nothing, while an entry without its exit would leave calls unpaired.
  */
-static const struct hook fentry_hooks[] = {
-	{ "fexit_x64_shmget", "__x64_sys_shmget", BIT(PATH_X64_SHMGET), ALWAYS },
-	{ "fentry_x64_shmget", "__x64_sys_shmget", BIT(PATH_X64_SHMGET), ALWAYS },
-	{ "fexit_ia32_shmget", "__ia32_sys_shmget", BIT(PATH_IA32_SHMGET), ALWAYS },
-	{ "fentry_ia32_shmget", "__ia32_sys_shmget", BIT(PATH_IA32_SHMGET), ALWAYS },
-	{ "fexit_ia32_ipc", "__ia32_compat_sys_ipc", BIT(PATH_IA32_IPC), ALWAYS },
-	{ "fentry_ia32_ipc", "__ia32_compat_sys_ipc", BIT(PATH_IA32_IPC), ALWAYS },
-};
+#define PAIR(enter, exit, name, func, path, sys)			\
+	{ exit "_" name, func, path, ALWAYS, BIT(sys) },		\
+	{ enter "_" name, func, path, ALWAYS, BIT(sys) }
 
+#define WRAPPERS(enter, exit, name, x64, ia32, sys)			\
+	PAIR(enter, exit, "x64_" name, x64, X64, sys),			\
+	PAIR(enter, exit, "ia32_" name, ia32, IA32, sys)
+
+#define ALL_WRAPPERS(enter, exit)					\
+	WRAPPERS(enter, exit, "shmget", "__x64_sys_shmget",		\
+		 "__ia32_sys_shmget", SYS_SHMGET),			\
+	WRAPPERS(enter, exit, "shmat", "__x64_sys_shmat",		\
+		 "__ia32_compat_sys_shmat", SYS_SHMAT),			\
+	WRAPPERS(enter, exit, "shmdt", "__x64_sys_shmdt",		\
+		 "__ia32_sys_shmdt", SYS_SHMDT),			\
+	WRAPPERS(enter, exit, "shmctl", "__x64_sys_shmctl",		\
+		 "__ia32_compat_sys_shmctl", SYS_SHMCTL),		\
+	{ exit "_ia32_ipc", "__ia32_compat_sys_ipc", IPC, ALWAYS, ANY_SYSCALL }, \
+	{ enter "_ia32_ipc", "__ia32_compat_sys_ipc", IPC, ALWAYS, ANY_SYSCALL }
+
+static const struct hook fentry_hooks[] = { ALL_WRAPPERS("fentry", "fexit") };
 static const struct hook kprobe_hooks[] = {
-	{ "kretprobe_x64_shmget", "__x64_sys_shmget", BIT(PATH_X64_SHMGET), ALWAYS },
-	{ "kprobe_x64_shmget", "__x64_sys_shmget", BIT(PATH_X64_SHMGET), ALWAYS },
-	{ "kretprobe_ia32_shmget", "__ia32_sys_shmget", BIT(PATH_IA32_SHMGET), ALWAYS },
-	{ "kprobe_ia32_shmget", "__ia32_sys_shmget", BIT(PATH_IA32_SHMGET), ALWAYS },
-	{ "kretprobe_ia32_ipc", "__ia32_compat_sys_ipc", BIT(PATH_IA32_IPC), ALWAYS },
-	{ "kprobe_ia32_ipc", "__ia32_compat_sys_ipc", BIT(PATH_IA32_IPC), ALWAYS },
+	ALL_WRAPPERS("kprobe", "kretprobe")
 };
-
-#define COMPAT_PATHS (BIT(PATH_IA32_SHMGET) | BIT(PATH_IA32_IPC))
 
 static const struct hook tracepoint_hooks[] = {
-	{ "tp_exit_shmget", NULL, BIT(PATH_X64_SHMGET), ALWAYS },
-	{ "tp_enter_shmget", NULL, BIT(PATH_X64_SHMGET), ALWAYS },
-	{ "raw_exit_compat", NULL, COMPAT_PATHS, COMPAT },
-	{ "raw_enter_compat", NULL, COMPAT_PATHS, COMPAT },
+	PAIR("tp_enter", "tp_exit", "shmget", NULL, X64, SYS_SHMGET),
+	PAIR("tp_enter", "tp_exit", "shmat", NULL, X64, SYS_SHMAT),
+	PAIR("tp_enter", "tp_exit", "shmdt", NULL, X64, SYS_SHMDT),
+	PAIR("tp_enter", "tp_exit", "shmctl", NULL, X64, SYS_SHMCTL),
+	{ "raw_exit_compat", NULL, IA32 | IPC, COMPAT, ANY_SYSCALL },
+	{ "raw_enter_compat", NULL, IA32 | IPC, COMPAT, ANY_SYSCALL },
 };
 
 /* Mode-independent: following the children of "-- COMMAND". */
 static const struct hook follow_hooks[] = {
-	{ "follow_fork", NULL, 0, FOLLOW },
-	{ "forget_exit", NULL, 0, FOLLOW },
+	{ "follow_fork", NULL, 0, FOLLOW, ANY_SYSCALL },
+	{ "forget_exit", NULL, 0, FOLLOW, ANY_SYSCALL },
 };
 
 struct mode {
@@ -84,9 +97,9 @@ static const struct mode modes[] = {
 };
 
 static const char *const path_names[PATH_MAX] = {
-	[PATH_X64_SHMGET] = "64-bit shmget",
-	[PATH_IA32_SHMGET] = "32-bit shmget",
-	[PATH_IA32_IPC] = "32-bit ipc(SHMGET)",
+	[PATH_X64] = "64-bit syscalls",
+	[PATH_IA32] = "32-bit syscalls",
+	[PATH_IA32_IPC] = "32-bit ipc(2)",
 };
 
 const char *attach_mode_name(enum attach_mode mode)
@@ -164,6 +177,8 @@ static int check_tracepoints(char *why)
 
 static bool hook_wanted(const struct hook *h, const struct config *cfg)
 {
+	if (!(h->syscalls & cfg->events))
+		return false;
 	switch (h->when) {
 	case COMPAT:
 		return cfg->compat;
@@ -258,7 +273,7 @@ static void select_hooks(struct tracer *t, const struct hook *hooks,
 		bool on = hook_wanted(&hooks[i], cfg);
 
 		bpf_program__set_autoload(hook_prog(t, &hooks[i]), on);
-		if (!on && hooks[i].paths)
+		if (hooks[i].when == COMPAT && !cfg->compat)
 			mark_uncovered(t, hooks[i].paths,
 				       "these need %s", "--compat");
 	}
@@ -283,8 +298,8 @@ int attach_select(struct tracer *t, enum attach_mode mode,
 	select_hooks(t, m->hooks, m->nhooks, cfg);
 	select_hooks(t, follow_hooks, ARRAY_SIZE(follow_hooks), cfg);
 	drop_missing_funcs(t, m, cfg);
-	if (t->uncovered[PATH_X64_SHMGET][0]) {
-		snprintf(why, WHY_LEN, "%s", t->uncovered[PATH_X64_SHMGET]);
+	if (t->uncovered[PATH_X64][0]) {
+		snprintf(why, WHY_LEN, "%s", t->uncovered[PATH_X64]);
 		return -ENOENT;
 	}
 	return 0;
@@ -311,7 +326,7 @@ static int attach_hooks(struct tracer *t, const struct hook *hooks, size_t n,
 			t->covered |= hooks[i].paths;
 			continue;
 		}
-		if (!hooks[i].paths || (hooks[i].paths & BIT(PATH_X64_SHMGET))) {
+		if (!hooks[i].paths || (hooks[i].paths & BIT(PATH_X64))) {
 			snprintf(why, WHY_LEN, "attaching %s failed (%s)",
 				 hooks[i].func ? hooks[i].func : hooks[i].prog,
 				 strerror(errno));

@@ -13,14 +13,15 @@
 struct shmtrace_bpf;
 struct bpf_link;
 
+/* How a call reaches the kernel on x86_64. */
 enum entry_path {
-	PATH_X64_SHMGET,
-	PATH_IA32_SHMGET,
-	PATH_IA32_IPC,
+	PATH_X64,	/* 64-bit syscalls */
+	PATH_IA32,	/* 32-bit syscalls 395-398 */
+	PATH_IA32_IPC,	/* 32-bit ipc(2) multiplexer */
 	PATH_MAX,
 };
 
-#define MAX_LINKS 16
+#define MAX_LINKS 48
 #define WHY_LEN 256
 
 struct tracer {

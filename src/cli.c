@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "decode.h"
 
 #ifndef SHMTRACE_VERSION
 #define SHMTRACE_VERSION "0.1"
@@ -20,7 +21,8 @@ const char *argp_program_bug_address = NULL;
 #define MAX_BUFFER (1u << 30)
 
 static const char doc[] =
-"Trace System V shared memory segment lookups and creation (shmget).\n"
+"Trace System V shared memory: segment creation and lookup (shmget), and\n"
+"with -e, attach, detach and control (shmat, shmdt, shmctl).\n"
 "\n"
 "EXAMPLES:\n"
 "    shmtrace                    # trace every shmget on the system\n"
@@ -28,6 +30,8 @@ static const char doc[] =
 "    shmtrace -p 181             # only process 181\n"
 "    shmtrace -k 0x1234abcd      # only calls with this key\n"
 "    shmtrace -j -o trace.jsonl  # JSON Lines into a file\n"
+"    shmtrace -e all -W          # the whole lifecycle, with risky patterns\n"
+"    shmtrace -s -- ./my-test    # a summary table of ./my-test's calls\n"
 "    shmtrace -- ./my-test       # run ./my-test and trace it and its children"
 "\vExit status: 0 success, 1 runtime error, 2 usage error, 3 events were "
 "lost; with -- COMMAND, the command's status (128+N if killed by signal N).";
@@ -40,6 +44,7 @@ enum long_only {
 	OPT_BTF,
 };
 
+
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Filters (in the kernel, combined with AND):", 1 },
 	{ "pid", 'p', "PID", 0, "Only this process", 1 },
@@ -49,7 +54,11 @@ static const struct argp_option options[] = {
 	{ "key", 'k', "KEY", 0, "Only this key (0x hex, decimal or IPC_PRIVATE)", 1 },
 	{ "failed", 'x', NULL, 0, "Only calls that returned an error", 1 },
 	{ "cgroup", OPT_CGROUP, "PATH", 0, "Only tasks in this cgroup v2 directory", 1 },
+	{ NULL, 0, NULL, 0, "Events:", 1 },
+	{ "events", 'e', "LIST", 0, "Syscalls to trace: shmget (default), shmat, shmdt, shmctl, comma-separated, or all", 1 },
 	{ NULL, 0, NULL, 0, "Output:", 2 },
+	{ "summary", 's', "both", OPTION_ARG_OPTIONAL, "At the end, a table per syscall, comm and result (count, errors, latency); =both: the events too", 2 },
+	{ "warn", 'W', NULL, 0, "Report risky patterns (findings) on stderr, or in a JSON findings field", 2 },
 	{ "json", 'j', NULL, 0, "JSON Lines, one object per event", 2 },
 	{ "timestamp", 'T', NULL, 0, "Text: add a wall-clock TIME column", 2 },
 	{ "output", 'o', "FILE", 0, "Write events to FILE instead of stdout", 2 },
@@ -189,9 +198,52 @@ static int parse_id(const char *s, uint32_t *out)
 	return 0;
 }
 
+static int parse_event(const char *name, size_t n, unsigned int *mask)
+{
+	int i;
+
+	if (n == 3 && !strncmp(name, "all", 3)) {
+		*mask |= (1u << SYS_MAX) - 1;
+		return 0;
+	}
+	for (i = 0; i < SYS_MAX; i++) {
+		if (strlen(syscall_name(i)) == n &&
+		    !strncmp(name, syscall_name(i), n)) {
+			*mask |= 1u << i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int parse_events(const char *s, unsigned int *mask)
+{
+	const char *comma;
+
+	*mask = 0;
+	do {
+		comma = strchr(s, ',');
+		if (parse_event(s, comma ? (size_t)(comma - s) : strlen(s), mask))
+			return -EINVAL;
+		s = comma + 1;
+	} while (comma);
+	return 0;
+}
+
+static int parse_summary(const char *s, enum summary_mode *mode)
+{
+	if (!s || !strcmp(s, "only"))
+		*mode = SUMMARY_ONLY;
+	else if (!strcmp(s, "both"))
+		*mode = SUMMARY_BOTH;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 static bool parse_value_key(int key)
 {
-	return (key > 0 && key < 0x80 && strchr("ptuckdnb", key)) ||
+	return (key > 0 && key < 0x80 && strchr("ptuckdnbes", key)) ||
 	       key == OPT_ATTACH;
 }
 
@@ -229,6 +281,12 @@ static const char *parse_value(int key, char *arg, struct config *cfg)
 	case OPT_ATTACH:
 		return parse_mode(arg, &cfg->mode) ?
 		       "not one of auto, fentry, kprobe, tracepoint" : NULL;
+	case 'e':
+		return parse_events(arg, &cfg->events) ?
+		       "not a list of shmget, shmat, shmdt, shmctl or all" : NULL;
+	case 's':
+		return parse_summary(arg, &cfg->summary) ?
+		       "not 'both' or 'only'" : NULL;
 	}
 	return NULL;
 }
@@ -251,7 +309,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 	if (problem) {
 		argp_failure(state, EXIT_USAGE, 0, "--%s: '%s' is %s",
-			     option_name(key), arg, problem);
+			     option_name(key), arg ? arg : "", problem);
 		return EINVAL;
 	}
 	switch (key) {
@@ -261,6 +319,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'o': cfg->output = arg; break;
 	case 'q': cfg->quiet = true; break;
 	case 'v': cfg->verbose = true; break;
+	case 'W': cfg->warn = true; break;
 	case OPT_NO_HEADER: cfg->header = false; break;
 	case OPT_CGROUP: cfg->cgroup = arg; break;
 	case OPT_COMPAT: cfg->compat = true; break;
@@ -309,6 +368,7 @@ int cli_parse_flags(int argc, char **argv, struct config *cfg,
 		.format = OUT_TEXT,
 		.header = true,
 		.uid = UINT32_MAX,
+		.events = 1u << SYS_SHMGET,
 		.buffer_bytes = DEFAULT_BUFFER,
 	};
 	argp_err_exit_status = EXIT_USAGE;

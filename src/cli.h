@@ -22,6 +22,12 @@ enum attach_mode {
 	MODE_TRACEPOINT,
 };
 
+enum summary_mode {
+	SUMMARY_NONE,
+	SUMMARY_ONLY,		/* the table instead of the events */
+	SUMMARY_BOTH,		/* the events, then the table */
+};
+
 struct config {
 	enum out_format format;
 	bool timestamps;
@@ -38,6 +44,9 @@ struct config {
 	bool comm_on;
 	char comm[TASK_COMM_LEN];
 	bool failed;
+	unsigned int events;		/* bitmask of 1 << enum shm_syscall */
+	enum summary_mode summary;
+	bool warn;
 	const char *cgroup;
 	const char *output;
 	const char *btf;
@@ -61,5 +70,6 @@ int parse_u32(const char *s, uint32_t *out);
 int parse_key(const char *s, uint32_t *out);
 int parse_seconds_ms(const char *s, uint64_t *ms);
 int parse_size(const char *s, uint64_t *out);
+int parse_events(const char *s, unsigned int *mask);
 
 #endif /* SHMTRACE_CLI_H */

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <stddef.h>
+#include <linux/types.h>
 #include "decode.h"
+#include "shmtrace.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -38,6 +40,37 @@ static const struct xlat huge_sizes[] = {
 	{ 30, "SHM_HUGE_1GB" },
 	{ 31, "SHM_HUGE_2GB" },
 	{ 34, "SHM_HUGE_16GB" },
+};
+
+/* shmat(2) flags, include/uapi/linux/shm.h. */
+static const struct xlat shmat_flag_names[] = {
+	{ 010000, "SHM_RDONLY" },
+	{ 020000, "SHM_RND" },
+	{ 040000, "SHM_REMAP" },
+	{ 0100000, "SHM_EXEC" },
+};
+
+/* shmctl(2) commands, include/uapi/linux/ipc.h and shm.h. */
+static const struct xlat shmctl_cmds[] = {
+	{ 0, "IPC_RMID" },
+	{ 1, "IPC_SET" },
+	{ 2, "IPC_STAT" },
+	{ 3, "IPC_INFO" },
+	{ 11, "SHM_LOCK" },
+	{ 12, "SHM_UNLOCK" },
+	{ 13, "SHM_STAT" },
+	{ 14, "SHM_INFO" },
+	{ 15, "SHM_STAT_ANY" },
+};
+
+/* The "new" ipc structures flag that 32-bit callers add to cmd. */
+#define IPC_64 0x100
+
+static const char *const syscall_names[SYS_MAX] = {
+	[SYS_SHMGET] = "shmget",
+	[SYS_SHMAT] = "shmat",
+	[SYS_SHMDT] = "shmdt",
+	[SYS_SHMCTL] = "shmctl",
 };
 
 #define E(name) [name] = #name
@@ -107,6 +140,61 @@ static const char *xlat_find(const struct xlat *x, size_t n, uint32_t val)
 	return NULL;
 }
 
+/* Named bits of x that are set, each followed by '|'; returns the rest. */
+static uint32_t put_bits(struct sink *s, const struct xlat *x, size_t n,
+			 uint32_t val)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (val & x[i].val) {
+			put_str(s, x[i].name);
+			put_char(s, '|');
+			val &= ~x[i].val;
+		}
+	}
+	return val;
+}
+
+void decode_shmat_flags(struct sink *s, uint32_t shmflg)
+{
+	size_t start = s->len;
+	uint32_t unknown = put_bits(s, shmat_flag_names,
+				    ARRAY_SIZE(shmat_flag_names), shmflg);
+
+	if (unknown)
+		put_hex(s, unknown, 1);
+	else if (s->len > start)
+		s->len--;	/* the last '|' */
+	else
+		put_char(s, '0');
+}
+
+void decode_shmctl_cmd(struct sink *s, uint32_t cmd)
+{
+	const char *name = xlat_find(shmctl_cmds, ARRAY_SIZE(shmctl_cmds),
+				     cmd & ~IPC_64);
+
+	if (name)
+		put_str(s, name);
+	else
+		put_s64(s, (int32_t)cmd);
+}
+
+void decode_addr(struct sink *s, uint64_t addr)
+{
+	if (addr)
+		put_hex(s, addr, 1);
+	else
+		put_str(s, "NULL");
+}
+
+const char *syscall_name(unsigned int syscall)
+{
+	return syscall < ARRAY_SIZE(syscall_names) ? syscall_names[syscall] :
+						      "unknown";
+}
+
 void decode_key(struct sink *s, uint32_t key)
 {
 	if (!key)
@@ -132,14 +220,8 @@ void decode_shmflg(struct sink *s, uint32_t shmflg)
 	uint32_t unknown = shmflg & ~SHM_KNOWN;
 	uint32_t code = (shmflg >> SHM_HUGE_SHIFT) & SHM_HUGE_MASK;
 	uint32_t perms = shmflg & SHM_PERMS;
-	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(shmflg_names); i++) {
-		if (shmflg & shmflg_names[i].val) {
-			put_str(s, shmflg_names[i].name);
-			put_char(s, '|');
-		}
-	}
+	put_bits(s, shmflg_names, ARRAY_SIZE(shmflg_names), shmflg);
 	if (unknown) {
 		put_hex(s, unknown, 1);
 		put_char(s, '|');
@@ -181,4 +263,12 @@ void decode_ret(struct sink *s, int64_t ret)
 		decode_errno(s, -ret);
 	else
 		put_s64(s, ret);
+}
+
+void decode_syscall_ret(struct sink *s, unsigned int syscall, int64_t ret)
+{
+	if (syscall == SYS_SHMAT && !ret_is_error(ret))
+		decode_addr(s, ret);
+	else
+		decode_ret(s, ret);
 }

@@ -3,18 +3,12 @@
 #include <time.h>
 #include <unistd.h>
 #include "decode.h"
+#include "findings.h"
 #include "output.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 /* Longer than any line format_event() can produce. */
-#define MAX_LINE 1024
-
-static const char *const syscall_names[SYS_MAX] = {
-	[SYS_SHMGET] = "shmget",
-	[SYS_SHMAT] = "shmat",
-	[SYS_SHMDT] = "shmdt",
-	[SYS_SHMCTL] = "shmctl",
-};
+#define MAX_LINE 4096
 
 static const char *const abi_names[ABI_MAX] = {
 	[ABI_X86_64] = "x86_64",
@@ -43,58 +37,11 @@ void output_init(struct output *o, int fd, enum out_format format,
 	o->fd = fd;
 	o->format = format;
 	o->timestamps = timestamps;
+	o->lifecycle = false;
+	o->warn = false;
 	o->boot_to_real_ns = boot_to_real_ns();
 	o->tc.sec = INT64_MIN;
 	o->sink = (struct sink){ .buf = o->buf, .cap = sizeof(o->buf) };
-}
-
-/* Text columns: name and width (negative: left-aligned). */
-static const struct column {
-	const char *name;
-	int width;
-} columns[] = {
-	{ "PID", -7 }, { "TID", -7 }, { "UID", -6 }, { "COMM", -16 },
-	{ "ABI", -6 }, { "KEY", -11 }, { "SIZE", -10 }, { "SHMFLG", -22 },
-	{ "RET", -9 }, { "LAT(us)", 0 },
-};
-
-enum column_id {
-	COL_PID, COL_TID, COL_UID, COL_COMM, COL_ABI, COL_KEY, COL_SIZE,
-	COL_SHMFLG, COL_RET, COL_LAT,
-};
-
-#define TIME_WIDTH -15
-
-void output_header(struct output *o)
-{
-	struct sink *s = &o->sink;
-	size_t i;
-
-	if (o->format != OUT_TEXT)
-		return;
-	if (o->timestamps) {
-		put_padded(s, "TIME", 4, TIME_WIDTH);
-		put_char(s, ' ');
-	}
-	for (i = 0; i < ARRAY_SIZE(columns); i++) {
-		put_padded(s, columns[i].name, strlen(columns[i].name),
-			   i + 1 < ARRAY_SIZE(columns) ? columns[i].width : 0);
-		put_char(s, i + 1 < ARRAY_SIZE(columns) ? ' ' : '\n');
-	}
-}
-
-/*
- * Ends a column: pads what was written since start to the column's width
- * and adds the separator, so each field stays one whitespace-free word.
- */
-static void end_column(struct sink *s, size_t start, enum column_id col)
-{
-	size_t n = s->len - start;
-	int w = -columns[col].width;
-
-	if (n < (size_t)w)
-		put_padded(s, "", 0, w - (int)n);
-	put_char(s, ' ');
 }
 
 /* Refreshes the cached date and time whenever the second changes. */
@@ -236,45 +183,201 @@ static void put_latency_us(struct sink *s, uint64_t ns)
 	put_dec(s, ns % 1000, 3);
 }
 
-static void format_text(struct output *o, struct sink *s,
-			const struct event *e)
-{
-	size_t start;
+/* A text column: its header, width and what it prints for an event. */
+struct column {
+	const char *name;
+	int width;		/* left-aligned in at least this many */
+	void (*put)(struct output *o, struct sink *s, const struct event *e,
+		    const struct annotation *a);
+};
 
+/* A column's formatter; not every one needs every argument. */
+#define COLUMN_FN(fn)							\
+static void fn(struct output *o __attribute__((unused)), struct sink *s,	\
+	       const struct event *e,					\
+	       const struct annotation *a __attribute__((unused)))
+
+COLUMN_FN(col_time)
+{
+	put_time(o, s, e->ts_ns);
+}
+
+COLUMN_FN(col_pid) { put_u64(s, e->pid); }
+COLUMN_FN(col_tid) { put_u64(s, e->tid); }
+COLUMN_FN(col_uid) { put_u64(s, e->uid); }
+
+COLUMN_FN(col_comm)
+{
+	put_comm_text(s, e->comm, sizeof(e->comm));
+}
+
+COLUMN_FN(col_abi)
+{
+	put_str(s, name_of(abi_names, ABI_MAX, e->abi));
+}
+
+COLUMN_FN(col_syscall)
+{
+	put_str(s, syscall_name(e->syscall));
+}
+
+/* shmget names its key; the other calls, their segment's, if known. */
+COLUMN_FN(col_key)
+{
+	if (e->syscall == SYS_SHMGET)
+		decode_key(s, e->args[0]);
+	else if (a && a->key_known)
+		decode_key(s, a->key);
+	else
+		put_char(s, '-');
+}
+
+COLUMN_FN(col_size) { put_u64(s, e->args[1]); }
+
+COLUMN_FN(col_shmflg)
+{
+	decode_shmflg(s, e->args[2]);
+}
+
+COLUMN_FN(col_ret)
+{
+	decode_syscall_ret(s, e->syscall, e->ret);
+}
+
+COLUMN_FN(col_lat)
+{
+	put_latency_us(s, e->latency_ns);
+}
+
+static void put_arg(struct sink *s, const char **sep, const char *name)
+{
+	put_str(s, *sep);
+	put_str(s, name);
+	put_char(s, '=');
+	*sep = ",";
+}
+
+/* The arguments as name=value pairs, with no whitespace. */
+COLUMN_FN(col_args)
+{
+	const char *sep = "";
+
+	switch (e->syscall) {
+	case SYS_SHMGET:
+		put_arg(s, &sep, "size");
+		put_u64(s, e->args[1]);
+		put_arg(s, &sep, "shmflg");
+		decode_shmflg(s, e->args[2]);
+		break;
+	case SYS_SHMAT:
+		put_arg(s, &sep, "shmid");
+		put_s64(s, (int32_t)e->args[0]);
+		put_arg(s, &sep, "shmaddr");
+		decode_addr(s, e->args[1]);
+		put_arg(s, &sep, "shmflg");
+		decode_shmat_flags(s, e->args[2]);
+		break;
+	case SYS_SHMDT:
+		put_arg(s, &sep, "shmaddr");
+		decode_addr(s, e->args[0]);
+		if (a && a->shmid >= 0) {
+			put_arg(s, &sep, "shmid");
+			put_s64(s, a->shmid);
+		}
+		break;
+	case SYS_SHMCTL:
+		put_arg(s, &sep, "shmid");
+		put_s64(s, (int32_t)e->args[0]);
+		put_arg(s, &sep, "cmd");
+		decode_shmctl_cmd(s, e->args[1]);
+		put_arg(s, &sep, "buf");
+		decode_addr(s, e->args[2]);
+		break;
+	default:
+		put_char(s, '-');
+	}
+}
+
+#define COL(name, width, fn) { name, width, fn }
+
+/* Only shmget (the default): the columns people parse with awk. */
+static const struct column shmget_columns[] = {
+	COL("PID", 7, col_pid), COL("TID", 7, col_tid), COL("UID", 6, col_uid),
+	COL("COMM", 16, col_comm), COL("ABI", 6, col_abi),
+	COL("KEY", 11, col_key), COL("SIZE", 10, col_size),
+	COL("SHMFLG", 22, col_shmflg), COL("RET", 9, col_ret),
+	COL("LAT(us)", 0, col_lat),
+};
+
+/* -e: every kind of call in the same number of fields. */
+static const struct column lifecycle_columns[] = {
+	COL("PID", 7, col_pid), COL("TID", 7, col_tid), COL("UID", 6, col_uid),
+	COL("COMM", 16, col_comm), COL("ABI", 6, col_abi),
+	COL("SYSCALL", 7, col_syscall), COL("KEY", 11, col_key),
+	COL("RET", 14, col_ret), COL("LAT(us)", 8, col_lat),
+	COL("ARGS", 0, col_args),
+};
+
+static const struct column time_column = COL("TIME", 15, col_time);
+
+static const struct column *layout(const struct output *o, size_t *n)
+{
+	if (o->lifecycle) {
+		*n = ARRAY_SIZE(lifecycle_columns);
+		return lifecycle_columns;
+	}
+	*n = ARRAY_SIZE(shmget_columns);
+	return shmget_columns;
+}
+
+/* Pads what was written since start to the column's width, then a space. */
+static void end_column(struct sink *s, size_t start, const struct column *c)
+{
+	size_t n = s->len - start;
+
+	if (n < (size_t)c->width)
+		put_padded(s, "", 0, -(c->width - (int)n));
+	put_char(s, ' ');
+}
+
+void output_header(struct output *o)
+{
+	struct sink *s = &o->sink;
+	size_t i, n, start;
+	const struct column *cols = layout(o, &n);
+
+	if (o->format != OUT_TEXT)
+		return;
 	if (o->timestamps) {
 		start = s->len;
-		put_time(o, s, e->ts_ns);
-		put_padded(s, "", 0, -TIME_WIDTH - (int)(s->len - start));
-		put_char(s, ' ');
+		put_str(s, time_column.name);
+		end_column(s, start, &time_column);
 	}
-	start = s->len;
-	put_u64(s, e->pid);
-	end_column(s, start, COL_PID);
-	start = s->len;
-	put_u64(s, e->tid);
-	end_column(s, start, COL_TID);
-	start = s->len;
-	put_u64(s, e->uid);
-	end_column(s, start, COL_UID);
-	start = s->len;
-	put_comm_text(s, e->comm, sizeof(e->comm));
-	end_column(s, start, COL_COMM);
-	start = s->len;
-	put_str(s, name_of(abi_names, ABI_MAX, e->abi));
-	end_column(s, start, COL_ABI);
-	start = s->len;
-	decode_key(s, e->args[0]);
-	end_column(s, start, COL_KEY);
-	start = s->len;
-	put_u64(s, e->args[1]);
-	end_column(s, start, COL_SIZE);
-	start = s->len;
-	decode_shmflg(s, e->args[2]);
-	end_column(s, start, COL_SHMFLG);
-	start = s->len;
-	decode_ret(s, e->ret);
-	end_column(s, start, COL_RET);
-	put_latency_us(s, e->latency_ns);
+	for (i = 0; i + 1 < n; i++) {
+		start = s->len;
+		put_str(s, cols[i].name);
+		end_column(s, start, &cols[i]);
+	}
+	put_str(s, cols[n - 1].name);
+	put_char(s, '\n');
+}
+
+static void format_text(struct output *o, struct sink *s,
+			const struct event *e, const struct annotation *a)
+{
+	size_t i, n, start;
+	const struct column *cols = layout(o, &n);
+	if (o->timestamps) {
+		start = s->len;
+		time_column.put(o, s, e, a);
+		end_column(s, start, &time_column);
+	}
+	for (i = 0; i + 1 < n; i++) {
+		start = s->len;
+		cols[i].put(o, s, e, a);
+		end_column(s, start, &cols[i]);
+	}
+	cols[n - 1].put(o, s, e, a);
 	put_char(s, '\n');
 }
 
@@ -300,8 +403,108 @@ static void put_str_field(struct sink *s, const char *name, const char *v)
 	put_char(s, '"');
 }
 
+static void put_s64_field(struct sink *s, const char *name, int64_t v)
+{
+	put_field(s, name);
+	put_s64(s, v);
+}
+
+/* A number, or null when a is unknown. */
+static void put_key_field(struct sink *s, const struct annotation *a)
+{
+	put_field(s, "key");
+	if (a && a->key_known)
+		put_u64(s, a->key);
+	else
+		put_str(s, "null");
+}
+
+static void json_shmget(struct sink *s, const struct event *e,
+			const struct annotation *a)
+{
+	put_u64_field(s, "key", (uint32_t)e->args[0]);
+	put_u64_field(s, "size", e->args[1]);
+	put_u64_field(s, "shmflg", (uint32_t)e->args[2]);
+	put_field(s, "flags");
+	put_char(s, '"');
+	decode_shmflg(s, e->args[2]);
+	put_char(s, '"');
+	put_field(s, "created");
+	put_str(s, !a || a->created < 0 ? "null" :
+		   a->created ? "true" : "false");
+}
+
+static void json_shmat(struct sink *s, const struct event *e,
+		       const struct annotation *a)
+{
+	put_s64_field(s, "shmid", (int32_t)e->args[0]);
+	put_u64_field(s, "addr", e->args[1]);
+	put_u64_field(s, "shmflg", (uint32_t)e->args[2]);
+	put_field(s, "flags");
+	put_char(s, '"');
+	decode_shmat_flags(s, e->args[2]);
+	put_char(s, '"');
+	put_key_field(s, a);
+}
+
+static void json_shmdt(struct sink *s, const struct event *e,
+		       const struct annotation *a)
+{
+	put_u64_field(s, "addr", e->args[0]);
+	put_field(s, "shmid");
+	if (a && a->shmid >= 0)
+		put_s64(s, a->shmid);
+	else
+		put_str(s, "null");
+	put_key_field(s, a);
+}
+
+static void json_shmctl(struct sink *s, const struct event *e,
+			const struct annotation *a)
+{
+	put_s64_field(s, "shmid", (int32_t)e->args[0]);
+	put_s64_field(s, "cmd", (int32_t)e->args[1]);
+	put_field(s, "cmd_name");
+	put_char(s, '"');
+	decode_shmctl_cmd(s, e->args[1]);
+	put_char(s, '"');
+	put_u64_field(s, "buf", e->args[2]);
+	put_key_field(s, a);
+}
+
+static void (*const json_args[SYS_MAX])(struct sink *s, const struct event *e,
+					 const struct annotation *a) = {
+	[SYS_SHMGET] = json_shmget,
+	[SYS_SHMAT] = json_shmat,
+	[SYS_SHMDT] = json_shmdt,
+	[SYS_SHMCTL] = json_shmctl,
+};
+
+static void json_findings(struct sink *s, const struct event *e,
+			  const struct annotation *a)
+{
+	unsigned int found = a ? findings_check(e, a) : 0;
+	const char *sep = "";
+	int f;
+
+	put_field(s, "findings");
+	put_char(s, '[');
+	for (f = 0; f < FINDING_MAX; f++) {
+		if (!(found & (1u << f)))
+			continue;
+		put_str(s, sep);
+		put_str(s, "{\"finding\":\"");
+		put_str(s, finding_name(f));
+		put_str(s, "\",\"reason\":\"");
+		put_finding_reason(s, f, e, a);
+		put_str(s, "\"}");
+		sep = ",";
+	}
+	put_char(s, ']');
+}
+
 static void format_json(struct output *o, struct sink *s,
-			const struct event *e)
+			const struct event *e, const struct annotation *a)
 {
 	put_str(s, "{\"time\":\"");
 	put_time(o, s, e->ts_ns);
@@ -313,17 +516,10 @@ static void format_json(struct output *o, struct sink *s,
 	put_field(s, "comm");
 	put_json_string(s, e->comm, sizeof(e->comm));
 	put_str_field(s, "abi", name_of(abi_names, ABI_MAX, e->abi));
-	put_str_field(s, "syscall",
-		      name_of(syscall_names, SYS_MAX, e->syscall));
-	put_u64_field(s, "key", (uint32_t)e->args[0]);
-	put_u64_field(s, "size", e->args[1]);
-	put_u64_field(s, "shmflg", (uint32_t)e->args[2]);
-	put_field(s, "flags");
-	put_char(s, '"');
-	decode_shmflg(s, e->args[2]);
-	put_char(s, '"');
-	put_field(s, "ret");
-	put_s64(s, e->ret);
+	put_str_field(s, "syscall", syscall_name(e->syscall));
+	if (e->syscall < SYS_MAX)
+		json_args[e->syscall](s, e, a);
+	put_s64_field(s, "ret", e->ret);
 	put_field(s, "errno");
 	if (ret_is_error(e->ret)) {
 		put_char(s, '"');
@@ -333,18 +529,22 @@ static void format_json(struct output *o, struct sink *s,
 		put_str(s, "null");
 	}
 	put_u64_field(s, "latency_ns", e->latency_ns);
+	if (o->warn)
+		json_findings(s, e, a);
 	put_str(s, "}\n");
 }
 
-void format_event(struct output *o, struct sink *s, const struct event *e)
+void format_event(struct output *o, struct sink *s, const struct event *e,
+		  const struct annotation *a)
 {
 	if (o->format == OUT_JSON)
-		format_json(o, s, e);
+		format_json(o, s, e, a);
 	else
-		format_text(o, s, e);
+		format_text(o, s, e, a);
 }
 
-int output_event(struct output *o, const struct event *e)
+int output_event(struct output *o, const struct event *e,
+		 const struct annotation *a)
 {
 	int err;
 
@@ -353,7 +553,7 @@ int output_event(struct output *o, const struct event *e)
 		if (err)
 			return err;
 	}
-	format_event(o, &o->sink, e);
+	format_event(o, &o->sink, e, a);
 	return 0;
 }
 

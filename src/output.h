@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "fmt.h"
+#include "segments.h"
 #include "shmtrace.h"
 
 enum out_format {
@@ -24,6 +25,8 @@ struct output {
 	int fd;
 	enum out_format format;
 	bool timestamps;	/* text: -T time column */
+	bool lifecycle;		/* text: -e's SYSCALL ... ARGS layout */
+	bool warn;		/* JSON: a findings field */
 	int64_t boot_to_real_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	struct time_cache tc;
 	struct sink sink;
@@ -33,14 +36,19 @@ struct output {
 void output_init(struct output *o, int fd, enum out_format format,
 		 bool timestamps);
 void output_header(struct output *o);
-/* Appends one line; flushes first if the buffer is nearly full. */
-int output_event(struct output *o, const struct event *e);
+/*
+ * Appends one line; flushes first if the buffer is nearly full. a is what
+ * the segment tables add (key, created, findings), or NULL.
+ */
+int output_event(struct output *o, const struct event *e,
+		 const struct annotation *a);
 /* Writes out what is buffered: 0, or -errno (-EPIPE: the reader left). */
 int output_flush(struct output *o);
 
 /* Exposed for the unit tests and the fuzzer. */
 void put_comm_text(struct sink *s, const char *comm, size_t n);
 void put_json_string(struct sink *s, const char *str, size_t n);
-void format_event(struct output *o, struct sink *s, const struct event *e);
+void format_event(struct output *o, struct sink *s, const struct event *e,
+		  const struct annotation *a);
 
 #endif /* SHMTRACE_OUTPUT_H */

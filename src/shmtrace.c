@@ -23,7 +23,11 @@
 #include "attach.h"
 #include "cli.h"
 #include "command.h"
+#include "decode.h"
+#include "findings.h"
 #include "output.h"
+#include "segments.h"
+#include "summary.h"
 #include "shmtrace.skel.h"
 
 #define POLL_MS 50
@@ -35,6 +39,8 @@ struct run {
 	struct tracer tracer;
 	struct ring_buffer *rb;
 	struct output *out;
+	struct segments *segs;
+	struct summary summary;
 	struct command cmd;
 	bool have_cmd;
 	int cmd_status;
@@ -143,6 +149,7 @@ static int configure(struct shmtrace_bpf *skel, const struct config *cfg)
 	ro->filter_comm_on = cfg->comm_on;
 	memcpy((char *)ro->filter_comm, cfg->comm, sizeof(cfg->comm));
 	ro->filter_failed = cfg->failed;
+	ro->events_mask = cfg->events;
 	ro->filter_cgroup_on = cfg->cgroup != NULL;
 	ro->follow_on = cfg->command != NULL;
 	/* Wake the reader a few times per buffer; a timer does the rest. */
@@ -266,17 +273,55 @@ static void print_uncovered(const struct tracer *t)
 
 static void print_banner(const struct run *r)
 {
+	const char *sep = "Tracing ";
+	int i;
+
 	if (r->cfg->quiet)
 		return;
-	fprintf(stderr, "Tracing shmget via %s",
-		attach_mode_name(r->tracer.mode));
+	for (i = 0; i < SYS_MAX; i++) {
+		if (r->cfg->events & (1u << i)) {
+			fprintf(stderr, "%s%s", sep, syscall_name(i));
+			sep = ", ";
+		}
+	}
+	fprintf(stderr, " via %s", attach_mode_name(r->tracer.mode));
 	print_uncovered(&r->tracer);
 	fprintf(stderr, "... Hit Ctrl-C to end.\n");
+}
+
+/* -W in text mode: one line per finding on stderr, as it happens. */
+static void report_findings(const struct event *e, const struct annotation *a)
+{
+	unsigned int found = findings_check(e, a);
+	char buf[1024];
+	struct sink s = { .buf = buf, .cap = sizeof(buf) - 1 };
+	int f;
+
+	for (f = 0; f < FINDING_MAX; f++) {
+		if (!(found & (1u << f)))
+			continue;
+		s.len = 0;
+		put_str(&s, "shmtrace: finding: ");
+		put_str(&s, finding_name(f));
+		put_str(&s, ": pid ");
+		put_u64(&s, e->pid);
+		put_str(&s, " comm ");
+		put_comm_text(&s, e->comm, sizeof(e->comm));
+		put_char(&s, ' ');
+		put_str(&s, syscall_name(e->syscall));
+		put_str(&s, ": ");
+		put_finding_reason(&s, f, e, a);
+		put_char(&s, '\n');
+		if (write(STDERR_FILENO, s.buf, s.len) < 0)
+			return;
+	}
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
+	const struct event *e = data;
+	struct annotation a;
 	int err;
 
 	/* The buffer is shared with the kernel: trust no size. */
@@ -284,10 +329,21 @@ static int handle_event(void *ctx, void *data, size_t size)
 		r->malformed++;
 		return 0;
 	}
-	err = output_event(r->out, data);
-	if (err) {
-		r->out_err = err;
-		return err;
+	segments_annotate(r->segs, e, &a);
+	/* Only shmget's key is known in the kernel; the others' are here. */
+	if (r->cfg->key_on && e->syscall != SYS_SHMGET &&
+	    (!a.key_known || a.key != r->cfg->key))
+		return 0;
+	if (r->cfg->summary)
+		summary_add(&r->summary, e);
+	if (r->cfg->warn && r->cfg->format == OUT_TEXT)
+		report_findings(e, &a);
+	if (r->cfg->summary != SUMMARY_ONLY) {
+		err = output_event(r->out, e, &a);
+		if (err) {
+			r->out_err = err;
+			return err;
+		}
 	}
 	r->events++;
 	if (r->cfg->count && r->events >= r->cfg->count) {
@@ -406,12 +462,30 @@ static void start_command(struct run *r)
 	    r->cfg->command[0], strerror(err));
 }
 
+/* -s: the table goes where the events go, after them. */
+static void print_summary(struct run *r)
+{
+	struct sink *s = &r->out->sink;
+
+	if (!r->cfg->summary || r->out_err)
+		return;
+	if (r->cfg->format == OUT_JSON) {
+		summary_print_json(&r->summary, s);
+	} else {
+		if (r->cfg->summary == SUMMARY_BOTH)
+			put_char(s, '\n');
+		summary_print_text(&r->summary, s);
+	}
+	r->out_err = output_flush(r->out);
+}
+
 static int finish(struct run *r)
 {
 	uint64_t by_kind[LOSS_MAX];
 	/* A record too short to read counts as lost too. */
 	uint64_t lost = read_losses(r, by_kind) + r->malformed;
 
+	print_summary(r);
 	report_losses(r);
 	if (r->out_err && r->out_err != -EPIPE)
 		fprintf(stderr, "shmtrace: writing events failed: %s\n",
@@ -437,8 +511,9 @@ static int finish(struct run *r)
 int main(int argc, char **argv)
 {
 	static struct output out;
+	static struct segments segs;
 	struct config cfg;
-	struct run r = { .cfg = &cfg, .out = &out };
+	struct run r = { .cfg = &cfg, .out = &out, .segs = &segs };
 	int status, err;
 
 	argv[0] = "shmtrace";	/* getopt names us in its messages */
@@ -447,6 +522,8 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	check_environment(&cfg);
 	output_init(&out, open_output(&cfg), cfg.format, cfg.timestamps);
+	out.lifecycle = cfg.events != 1u << SYS_SHMGET;
+	out.warn = cfg.warn;
 	setup_signals();
 	if (cfg.command) {
 		err = command_prepare(&r.cmd, cfg.command);
@@ -461,8 +538,10 @@ int main(int argc, char **argv)
 	if (!r.rb)
 		die(EXIT_RUNTIME, "cannot map the ring buffer: %s",
 		    strerror(errno));
+	/* After attaching: a segment made meanwhile is in the events too. */
+	segments_init(&segs, "/proc/sysvipc/shm");
 	print_banner(&r);
-	if (cfg.header)
+	if (cfg.header && cfg.summary != SUMMARY_ONLY)
 		output_header(&out);
 	if (r.have_cmd)
 		start_command(&r);
@@ -470,6 +549,7 @@ int main(int argc, char **argv)
 	poll_loop(&r);
 
 	status = finish(&r);
+	summary_free(&r.summary);
 	ring_buffer__free(r.rb);
 	tracer_destroy(&r.tracer);
 	return status;

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include "decode.h"
+#include "findings.h"
+
+#define IPC_CREAT	01000
+#define IPC_EXCL	02000
+#define SHM_HUGETLB	04000
+#define SHM_RDONLY	010000
+#define WORLD_RW	0006
+
+static const char *const names[FINDING_MAX] = {
+	[FINDING_WORLD_ACCESS] = "world-access",
+	[FINDING_KEY_SQUAT] = "key-squat",
+	[FINDING_EXCL_ALONE] = "excl-without-creat",
+	[FINDING_HUGETLB_EPERM] = "hugetlb-eperm",
+	[FINDING_FOREIGN_WRITER] = "foreign-writer",
+};
+
+const char *finding_name(enum finding f)
+{
+	return names[f];
+}
+
+static unsigned int shmget_findings(const struct event *e,
+				    const struct annotation *a)
+{
+	uint32_t flg = e->args[2];
+	unsigned int f = 0;
+
+	if ((flg & IPC_EXCL) && !(flg & IPC_CREAT))
+		f |= 1u << FINDING_EXCL_ALONE;
+	if ((flg & SHM_HUGETLB) && e->ret == -EPERM)
+		f |= 1u << FINDING_HUGETLB_EPERM;
+	if (a->created == 1 && (flg & WORLD_RW))
+		f |= 1u << FINDING_WORLD_ACCESS;
+	if (a->created == 0 && (flg & IPC_CREAT) && !(flg & IPC_EXCL) &&
+	    a->seg_known && a->seg.uid != NO_UID && a->seg.uid != e->uid)
+		f |= 1u << FINDING_KEY_SQUAT;
+	return f;
+}
+
+unsigned int findings_check(const struct event *e,
+			    const struct annotation *a)
+{
+	if (e->syscall == SYS_SHMGET)
+		return shmget_findings(e, a);
+	if (e->syscall == SYS_SHMAT && !ret_is_error(e->ret) &&
+	    !((uint32_t)e->args[2] & SHM_RDONLY) && a->seg_known &&
+	    a->seg.cuid != NO_UID && a->seg.cuid != e->uid)
+		return 1u << FINDING_FOREIGN_WRITER;
+	return 0;
+}
+
+void put_finding_reason(struct sink *s, enum finding f,
+			const struct event *e, const struct annotation *a)
+{
+	switch (f) {
+	case FINDING_WORLD_ACCESS:
+		put_str(s, "segment created with permissions 0");
+		put_oct(s, e->args[2] & 0777, 3);
+		put_str(s, ": every user can ");
+		put_str(s, (e->args[2] & WORLD_RW) == WORLD_RW ? "read and write" :
+			   (e->args[2] & 0002) ? "write" : "read");
+		put_str(s, " it");
+		break;
+	case FINDING_KEY_SQUAT:
+		put_str(s, "IPC_CREAT without IPC_EXCL opened an existing segment owned by uid ");
+		put_u64(s, a->seg.uid);
+		put_str(s, ": whoever creates a fixed key first owns what later callers use");
+		break;
+	case FINDING_EXCL_ALONE:
+		put_str(s, "IPC_EXCL without IPC_CREAT has no effect");
+		break;
+	case FINDING_HUGETLB_EPERM:
+		put_str(s, "SHM_HUGETLB refused: the caller needs CAP_IPC_LOCK or membership of vm.hugetlb_shm_group");
+		break;
+	case FINDING_FOREIGN_WRITER:
+		put_str(s, "attached writable by uid ");
+		put_u64(s, e->uid);
+		put_str(s, "; the segment was created by uid ");
+		put_u64(s, a->seg.cuid);
+		break;
+	default:
+		break;
+	}
+}
