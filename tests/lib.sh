@@ -31,7 +31,7 @@ start_tracer() {
 	TRACER_PID=$!
 	local i
 	for i in $(seq 200); do
-		grep -q '^Tracing shmget' "$TEST_TMP/err" && return 0
+		grep -q '^Tracing ' "$TEST_TMP/err" && return 0
 		kill -0 "$TRACER_PID" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -69,4 +69,14 @@ traced_text() {
 		FNR > 1 && ($(1 + skip) in want) {
 			print $(1+skip), $(2+skip), $(3+skip), $(4+skip), $(5+skip), $(6+skip), $(7+skip), $(8+skip), $(9+skip)
 		}' "$1"
+}
+
+# expected_lifecycle EXPECT: the workload's lifecycle lines, space-separated.
+expected_lifecycle() { tr '\t' ' ' <"$1"; }
+
+# traced_lifecycle OUT EXPECT: -e all's columns but LAT(us), for EXPECT's pids.
+traced_lifecycle() {
+	awk -v pids="$(workload_pids "$2")" '
+		BEGIN { n = split(pids, p, " "); for (i = 1; i <= n; i++) want[p[i]] = 1 }
+		FNR > 1 && ($1 in want) { print $1, $2, $3, $4, $5, $6, $7, $8, $10 }' "$1"
 }

@@ -3,6 +3,8 @@
 # Every attach mode x every entry path on the running kernel: each call of
 # the 64-bit and 32-bit workloads must be reported exactly once, with the
 # right ABI and fields, or the banner must say that the path is not covered.
+# Once for shmget alone, once for the whole lifecycle (-e all: shmget,
+# shmat, shmctl, shmdt).
 #
 # Runs on the host and inside the QEMU guests (tests/vm/vmtest.sh).
 #   REQUIRE_MODES  modes that must work here (others may SKIP)
@@ -30,34 +32,36 @@ MODES=(
 	"tracepoint+compat|--attach tracepoint --compat"
 )
 
-required() { [[ " $REQUIRE_MODES " == *" ${1%%+*} "* ]]; }
+required() { local m=${1%% *}; [[ " $REQUIRE_MODES " == *" ${m%%+*} "* ]]; }
 
 # The banner's reason for a path not being covered, if it names one.
 uncovered_reason() {
 	local pathname
 	case $1 in
-	x86_64-*) pathname="64-bit shmget" ;;
-	i386-shmget395) pathname="32-bit shmget" ;;
-	*) pathname="32-bit ipc(SHMGET)" ;;
+	x86_64-*) pathname="64-bit syscalls" ;;
+	i386-shmget395) pathname="32-bit syscalls" ;;
+	*) pathname="32-bit ipc(2)" ;;
 	esac
 	grep '^Tracing shmget' "$TEST_TMP/err" | grep -o "not covered: .*" |
 		tr ';' '\n' | grep -F "$pathname" | sed 's/.*: //; s/)\.\.\..*//' | head -1
 }
 
+# run_paths [lifecycle]: every path's workload, expectations in exp.NAME.
 run_paths() {
 	local p name
 	for p in "${PATHS[@]}"; do
 		read -r name wl arg <<<"$p"
-		"$wl" "$arg" >"$TEST_TMP/exp.$name" 2>"$TEST_TMP/wlerr.$name" || return 1
+		"$wl" "$arg" "$@" >"$TEST_TMP/exp.$name" 2>"$TEST_TMP/wlerr.$name" || return 1
 	done
 }
 
+# check_paths LABEL KIND: KIND is text (shmget alone) or lifecycle.
 check_paths() {
-	local label=$1 p name reason
+	local label=$1 kind=$2 p name reason
 	for p in "${PATHS[@]}"; do
 		read -r name _ <<<"$p"
-		expected_text "$TEST_TMP/exp.$name" >"$TEST_TMP/e"
-		traced_text "$TEST_TMP/out" "$TEST_TMP/exp.$name" >"$TEST_TMP/g"
+		"expected_$kind" "$TEST_TMP/exp.$name" >"$TEST_TMP/e"
+		"traced_$kind" "$TEST_TMP/out" "$TEST_TMP/exp.$name" >"$TEST_TMP/g"
 		reason=$(uncovered_reason "$name")
 		if [ -n "$reason" ] && [ ! -s "$TEST_TMP/g" ]; then
 			skip "matrix: $KERNEL $label $name" "$reason (announced in the banner)"
@@ -79,21 +83,24 @@ skip_paths() {
 	done
 }
 
+# test_mode "LABEL|OPTIONS" KIND [WORKLOAD ARGS]
 test_mode() {
-	local label=${1%%|*} opts=${1#*|}
+	local label=${1%%|*} opts=${1#*|} kind=$2
+	shift 2
+	[ "$kind" = lifecycle ] && label="$label/all"
 	# shellcheck disable=SC2086
 	if ! start_tracer $opts 2>/dev/null; then
 		wait "$TRACER_PID" 2>/dev/null
 		skip_paths "$label" "$(head -1 "$TEST_TMP/err" | sed 's/^shmtrace: //')"
 		return
 	fi
-	if ! run_paths; then
+	if ! run_paths "$@"; then
 		stop_tracer
 		fail "matrix: $KERNEL $label workloads" "$(cat "$TEST_TMP"/wlerr.* | tr '\n' '|')"
 		return
 	fi
 	stop_tracer
-	check_paths "$label"
+	check_paths "$label" "$kind"
 }
 
 test_auto() {
@@ -105,6 +112,7 @@ test_auto() {
 }
 
 for m in "${MODES[@]}"; do
-	test_mode "$m"
+	test_mode "$m" text
+	test_mode "$m -e all" lifecycle lifecycle
 done
 test_auto

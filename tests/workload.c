@@ -6,12 +6,19 @@
  *
  *   pid tid uid gid comm abi key-text key size shmflg flags ret-text ret errno
  *
+ * "lifecycle" takes one segment through shmget, shmat, shmctl and shmdt
+ * and prints, for each call, the columns of shmtrace -e all:
+ *
+ *   pid tid uid comm abi syscall key ret args
+ *
  * Expected strings are written here by hand from the spec, never by
  * shmtrace's decoder. Built 64-bit and -m32; run as root.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +39,14 @@
 #ifdef __i386__
 #define ABI "i386"
 #define NR_SHMGET_I386 395
+#define NR_SHMCTL_I386 396
+#define NR_SHMAT_I386 397
+#define NR_SHMDT_I386 398
 #define NR_IPC_I386 117
+#define IPCCALL_SHMAT 21
+#define IPCCALL_SHMDT 22
 #define IPCCALL_SHMGET 23
+#define IPCCALL_SHMCTL 24
 #else
 #define ABI "x86_64"
 #endif
@@ -185,9 +198,151 @@ static void run_calls(void)
 		remove_segment(ids[i]);
 }
 
+static long do_shmat(int id, const void *addr, int flg)
+{
+	switch (path) {
+#ifdef __i386__
+	case VIA_SHMGET:
+		return syscall(NR_SHMAT_I386, id, addr, flg);
+	case VIA_IPC: {
+		unsigned long raddr = 0;
+		long ret = syscall(NR_IPC_I386, IPCCALL_SHMAT, id, flg, &raddr,
+				   addr);
+
+		return ret ? ret : (long)raddr;
+	}
+#endif
+	default: {
+		void *p = shmat(id, addr, flg);
+
+		return p == (void *)-1 ? -1 : (long)p;
+	}
+	}
+}
+
+static long do_shmdt(long addr)
+{
+	switch (path) {
+#ifdef __i386__
+	case VIA_SHMGET:
+		return syscall(NR_SHMDT_I386, addr);
+	case VIA_IPC:
+		return syscall(NR_IPC_I386, IPCCALL_SHMDT, 0, 0, 0, addr);
+#endif
+	default:
+		return shmdt((void *)addr);
+	}
+}
+
+static long do_shmctl(int id, int cmd, void *buf)
+{
+	switch (path) {
+#ifdef __i386__
+	case VIA_SHMGET:
+		return syscall(NR_SHMCTL_I386, id, cmd, buf);
+	case VIA_IPC:
+		return syscall(NR_IPC_I386, IPCCALL_SHMCTL, id, cmd, 0, buf);
+#endif
+	default:
+		return shmctl(id, cmd, buf);
+	}
+}
+
+/*
+ * One lifecycle line; an unknown key prints "-". Failure is err != 0: a
+ * 32-bit address may look negative as a long.
+ */
+static void report_call(const char *sys, unsigned int key, bool known,
+			long ret, int err, bool addr_ret, const char *fmt, ...)
+{
+	char line[512], args[256], keytext[16], rettext[32];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	if (!known)
+		snprintf(keytext, sizeof(keytext), "-");
+	else if (key)
+		snprintf(keytext, sizeof(keytext), "0x%08x", key);
+	else
+		snprintf(keytext, sizeof(keytext), "IPC_PRIVATE");
+	if (err)
+		snprintf(rettext, sizeof(rettext), "%s", strerrorname_np(err));
+	else if (addr_ret)
+		snprintf(rettext, sizeof(rettext), "%#lx", (unsigned long)ret);
+	else
+		snprintf(rettext, sizeof(rettext), "%ld", ret);
+	n = snprintf(line, sizeof(line), "%d\t%ld\t%u\t%s\t%s\t%s\t%s\t%s\t%s\n",
+		     getpid(), (long)gettid(), getuid(), COMM, ABI, sys, keytext,
+		     rettext, args);
+	if (write(STDOUT_FILENO, line, n) != n)
+		exit(2);
+}
+
+static bool glibc_converts_shmctl(void)
+{
+#ifdef __i386__
+	return path == VIA_GLIBC;
+#else
+	return false;
+#endif
+}
+
+#define CALL(var, expr) do { errno = 0; (var) = (expr); err = errno; } while (0)
+
+static void run_lifecycle(void)
+{
+	unsigned int key = key_base + 2;
+	struct shmid_ds ds;
+	long id, rw, ro, ret;
+	int err;
+
+	CALL(id, do_shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0600));
+	report_call("shmget", key, true, id, err, false,
+		    "size=4096,shmflg=IPC_CREAT|IPC_EXCL|0600");
+	if (id < 0)
+		exit(6);
+	CALL(rw, do_shmat(id, NULL, 0));
+	report_call("shmat", key, true, rw, err, true,
+		    "shmid=%ld,shmaddr=NULL,shmflg=0", id);
+	CALL(ro, do_shmat(id, NULL, SHM_RDONLY));
+	report_call("shmat", key, true, ro, err, true,
+		    "shmid=%ld,shmaddr=NULL,shmflg=SHM_RDONLY", id);
+	/*
+	 * 32-bit glibc copies IPC_STAT through a buffer of its own and
+	 * refuses unknown commands itself: only the raw paths pass ours.
+	 */
+	if (!glibc_converts_shmctl()) {
+		CALL(ret, do_shmctl(id, IPC_STAT, &ds));
+		report_call("shmctl", key, true, ret, err, false,
+			    "shmid=%ld,cmd=IPC_STAT,buf=%p", id, (void *)&ds);
+	}
+	CALL(ret, do_shmdt(rw));
+	report_call("shmdt", key, true, ret, err, false,
+		    "shmaddr=%#lx,shmid=%ld", rw, id);
+	CALL(ret, do_shmdt(ro));
+	report_call("shmdt", key, true, ret, err, false,
+		    "shmaddr=%#lx,shmid=%ld", ro, id);
+	if (!glibc_converts_shmctl()) {
+		CALL(ret, do_shmctl(id, 77, NULL));
+		report_call("shmctl", key, true, ret, err, false,
+			    "shmid=%ld,cmd=77,buf=NULL", id);
+	}
+	CALL(ret, do_shmat(0x7ffffff0, NULL, SHM_RND | SHM_EXEC));
+	report_call("shmat", 0, false, ret, err, true,
+		    "shmid=%d,shmaddr=NULL,shmflg=SHM_RND|SHM_EXEC", 0x7ffffff0);
+	CALL(ret, do_shmctl(id, IPC_RMID, NULL));
+	report_call("shmctl", key, true, ret, err, false,
+		    "shmid=%ld,cmd=IPC_RMID,buf=NULL", id);
+	CALL(ret, do_shmdt(rw));
+	report_call("shmdt", 0, false, ret, err, false, "shmaddr=%#lx", rw);
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: workload [glibc|shmget|ipc]\n"
+	fprintf(stderr, "usage: workload [glibc|shmget|ipc] [lifecycle]\n"
 			"       workload comm HEXBYTES KEY\n");
 	exit(2);
 }
@@ -224,7 +379,12 @@ int main(int argc, char **argv)
 #endif
 	prctl(PR_SET_NAME, COMM);
 	/* Keys of our own, so that parallel runs do not collide. */
-	key_base = 0x5e000000u | ((unsigned int)getpid() & 0xffffff) << 1;
-	run_calls();
+	key_base = 0x5e000000u | ((unsigned int)getpid() & 0xffffff) << 2;
+	if (argc > 2 && !strcmp(argv[2], "lifecycle"))
+		run_lifecycle();
+	else if (argc > 2)
+		usage();
+	else
+		run_calls();
 	return 0;
 }

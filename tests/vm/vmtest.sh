@@ -64,9 +64,10 @@ boot_one() {
 	fi
 }
 
-# The table: one row per kernel and mode, one column per entry path.
+# The table: one row per kernel and mode (/all: -e all, the lifecycle),
+# one column per entry path.
 print_table() {
-	printf '\n%-8s %-18s %-14s %-14s %-16s %-14s\n' KERNEL MODE x86_64-shmget \
+	printf '\n%-8s %-22s %-14s %-14s %-14s %-14s\n' KERNEL MODE x86_64-shmget \
 		i386-glibc i386-shmget395 i386-ipc117
 	cat "$@" | sed -n 's/^\(PASS\|FAIL\|SKIP\): \[vm \([^]]*\)\] matrix: [^ ]* \([^ ]*\) \([^ :]*\).*/\2 \3 \4 \1/p' |
 		awk '{ cell[$1 " " $2, $3] = $4; if (!seen[$1 " " $2]++) rows[++n] = $1 " " $2 }
@@ -75,7 +76,7 @@ print_table() {
 			for (i = 1; i <= n; i++) {
 				split(rows[i], rk, " ")
 				if (rk[2] == "auto") continue
-				printf "%-8s %-18s", rk[1], rk[2]
+				printf "%-8s %-22s", rk[1], rk[2]
 				for (c = 1; c <= 4; c++) {
 					v = cell[rows[i], cols[c]]
 					printf " %-14s", v == "" ? "-" : v
