@@ -18,8 +18,10 @@
 #include <time.h>
 #include "cli.h"
 #include "decode.h"
+#include "findings.h"
 #include "fmt.h"
 #include "output.h"
+#include "summary.h"
 #include "shmtrace.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -718,7 +720,7 @@ static void test_format_text(void)
 		const struct text_line_case *lc = &text_line_cases[i];
 
 		tc_begin(&tc, "format_event text %s", lc->name);
-		format_event(&out, text_init(&t), &lc->e);
+		format_event(&out, text_init(&t), &lc->e, NULL);
 		expect_one_line(&tc, &t);
 		n = split_fields(t.buf, fields, ARRAY_SIZE(fields));
 		check_text_fields(&tc, fields, n, lc->fields, 10);
@@ -755,7 +757,7 @@ static void test_format_text_time(void)
 
 	tc_begin(&tc, "format_event text -T pattern");
 	output_init(&out, -1, OUT_TEXT, true);
-	format_event(&out, text_init(&t), &e);
+	format_event(&out, text_init(&t), &e, NULL);
 	expect_one_line(&tc, &t);
 	n = split_fields(t.buf, fields, ARRAY_SIZE(fields));
 	expect_u64(&tc, 11, n);
@@ -773,7 +775,7 @@ static void test_format_text_time(void)
 	output_init(&out, -1, OUT_TEXT, true);
 	out.boot_to_real_ns = 0;
 	e.ts_ns = KNOWN_NS;
-	format_event(&out, text_init(&t), &e);
+	format_event(&out, text_init(&t), &e, NULL);
 	expect_one_line(&tc, &t);
 	n = split_fields(t.buf, fields, ARRAY_SIZE(fields));
 	check_text_fields(&tc, fields, n, exp, 11);
@@ -860,7 +862,7 @@ static void test_format_json(void)
 
 		tc_begin(&tc, "format_event json %s", lc->name);
 		output_init(&out, -1, OUT_JSON, false);
-		format_event(&out, text_init(&t), &lc->e);
+		format_event(&out, text_init(&t), &lc->e, NULL);
 		expect_one_line(&tc, &t);
 		text_str(&t);
 		expect_json_time(&tc, t.buf);
@@ -878,7 +880,7 @@ static void test_format_json_time(void)
 
 	tc_begin(&tc, "format_event json time now");
 	output_init(&out, -1, OUT_JSON, false);
-	format_event(&out, text_init(&t), &e);
+	format_event(&out, text_init(&t), &e, NULL);
 	expect_one_line(&tc, &t);
 	expect_json_time(&tc, text_str(&t));
 	tc_end(&tc);
@@ -890,7 +892,7 @@ static void test_format_json_time(void)
 	output_init(&out, -1, OUT_JSON, false);
 	out.boot_to_real_ns = 0;
 	e.ts_ns = KNOWN_NS;
-	format_event(&out, text_init(&t), &e);
+	format_event(&out, text_init(&t), &e, NULL);
 	expect_one_line(&tc, &t);
 	expect_contains(&tc, text_str(&t),
 			"{\"time\":\"2023-11-14T22:13:20.123456789Z\",");
@@ -1058,6 +1060,225 @@ static void test_parsers(void)
 			check_parse(&parsers[i], &parsers[i].cases[j]);
 }
 
+
+/* ---- shmat, shmdt, shmctl decoding ------------------------------------ */
+
+static const struct u32_case shmat_flag_cases[] = {
+	{ 0, "0" },
+	{ 010000, "SHM_RDONLY" },
+	{ 020000, "SHM_RND" },
+	{ 040000, "SHM_REMAP" },
+	{ 0100000, "SHM_EXEC" },
+	{ 010000 | 0100000, "SHM_RDONLY|SHM_EXEC" },
+	{ 010000 | 020000 | 040000 | 0100000,
+	  "SHM_RDONLY|SHM_RND|SHM_REMAP|SHM_EXEC" },
+	{ 01, "0x1" },
+	{ 020000 | 0x1000000, "SHM_RND|0x1000000" },
+};
+
+static const struct u32_case shmctl_cmd_cases[] = {
+	{ 0, "IPC_RMID" }, { 1, "IPC_SET" }, { 2, "IPC_STAT" },
+	{ 3, "IPC_INFO" }, { 11, "SHM_LOCK" }, { 12, "SHM_UNLOCK" },
+	{ 13, "SHM_STAT" }, { 14, "SHM_INFO" }, { 15, "SHM_STAT_ANY" },
+	/* IPC_64 (0x100), which 32-bit callers add, is stripped. */
+	{ 0x100, "IPC_RMID" }, { 0x102, "IPC_STAT" }, { 0x10d, "SHM_STAT" },
+	{ 4, "4" }, { 77, "77" }, { 0xffffffff, "-1" },
+};
+
+static void run_u32_cases(const char *what, const struct u32_case *c, size_t n,
+			  void (*decode)(struct sink *, uint32_t))
+{
+	struct tcase tc;
+	struct text t;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		tc_begin(&tc, "%s %#x", what, c[i].in);
+		decode(text_init(&t), c[i].in);
+		expect_text(&tc, &t, c[i].out);
+		tc_end(&tc);
+	}
+}
+
+static void test_lifecycle_decoders(void)
+{
+	static const struct {
+		unsigned int sys;
+		int64_t ret;
+		const char *out;
+	} rets[] = {
+		{ SYS_SHMAT, 0x7f0000001000, "0x7f0000001000" },
+		{ SYS_SHMAT, 0xf7f6f000, "0xf7f6f000" },
+		{ SYS_SHMAT, -22, "EINVAL" },
+		{ SYS_SHMDT, 0, "0" },
+		{ SYS_SHMCTL, 32769, "32769" },
+		{ SYS_SHMGET, -2, "ENOENT" },
+	};
+	struct tcase tc;
+	struct text t;
+	size_t i;
+
+	run_u32_cases("decode_shmat_flags", shmat_flag_cases,
+		      ARRAY_SIZE(shmat_flag_cases), decode_shmat_flags);
+	run_u32_cases("decode_shmctl_cmd", shmctl_cmd_cases,
+		      ARRAY_SIZE(shmctl_cmd_cases), decode_shmctl_cmd);
+	for (i = 0; i < ARRAY_SIZE(rets); i++) {
+		tc_begin(&tc, "decode_syscall_ret %s", rets[i].out);
+		decode_syscall_ret(text_init(&t), rets[i].sys, rets[i].ret);
+		expect_text(&tc, &t, rets[i].out);
+		tc_end(&tc);
+	}
+	tc_begin(&tc, "decode_addr NULL");
+	decode_addr(text_init(&t), 0);
+	expect_text(&tc, &t, "NULL");
+	tc_end(&tc);
+	tc_begin(&tc, "syscall_name out of range");
+	expect_str(&tc, "unknown", syscall_name(9));
+	tc_end(&tc);
+}
+
+/* The lifecycle layout: 10 fields whatever the syscall. */
+static void test_format_lifecycle(void)
+{
+	static const struct {
+		struct event e;
+		struct annotation a;
+		const char *out;
+	} cases[] = {
+		{ { .pid = 7, .tid = 8, .comm = "app", .syscall = SYS_SHMAT,
+		    .args = { 32769, 0, 010000 }, .ret = 0x7f0000001000,
+		    .latency_ns = 2500 },
+		  { .key_known = true, .key = 0x1234abcd, .shmid = 32769 },
+		  "7 8 0 app x86_64 shmat 0x1234abcd 0x7f0000001000 2.500 shmid=32769,shmaddr=NULL,shmflg=SHM_RDONLY\n" },
+		{ { .pid = 7, .tid = 8, .comm = "app", .syscall = SYS_SHMDT,
+		    .abi = ABI_I386, .args = { 0xf7f6f000 }, .ret = -22 },
+		  { .shmid = -1 },
+		  "7 8 0 app i386 shmdt - EINVAL 0.000 shmaddr=0xf7f6f000\n" },
+		{ { .pid = 7, .tid = 8, .comm = "app", .syscall = SYS_SHMCTL,
+		    .args = { 5, 0x102, 0x7ffd0000 } },
+		  { .key_known = true, .key = 0, .shmid = 5 },
+		  "7 8 0 app x86_64 shmctl IPC_PRIVATE 0 0.000 shmid=5,cmd=IPC_STAT,buf=0x7ffd0000\n" },
+		{ { .pid = 7, .tid = 8, .comm = "app", .syscall = SYS_SHMGET,
+		    .args = { 0x42, 4096, 01000 | 0600 }, .ret = 3 },
+		  { .key_known = true, .key = 0x42, .created = 1 },
+		  "7 8 0 app x86_64 shmget 0x00000042 3 0.000 size=4096,shmflg=IPC_CREAT|0600\n" },
+	};
+	struct output out;
+	struct tcase tc;
+	struct text t;
+	char squeezed[TEXT_MAX];
+	size_t i, j, k;
+
+	output_init(&out, -1, OUT_TEXT, false);
+	out.lifecycle = true;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		tc_begin(&tc, "format_event lifecycle %s",
+			 syscall_name(cases[i].e.syscall));
+		format_event(&out, text_init(&t), &cases[i].e, &cases[i].a);
+		text_str(&t);
+		/* Compare with the padding squeezed to one space. */
+		for (j = k = 0; t.buf[j]; j++)
+			if (t.buf[j] != ' ' || (k && squeezed[k - 1] != ' '))
+				squeezed[k++] = t.buf[j];
+		squeezed[k] = '\0';
+		expect_str(&tc, cases[i].out, squeezed);
+		tc_end(&tc);
+	}
+}
+
+/* ---- findings --------------------------------------------------------- */
+
+static void test_findings(void)
+{
+	static const struct {
+		const char *name;
+		struct event e;
+		struct annotation a;
+		unsigned int want;
+	} cases[] = {
+		{ "world-access 0666", { .syscall = SYS_SHMGET, .args = { 1, 4096, 01000 | 0666 } },
+		  { .created = 1 }, 1u << FINDING_WORLD_ACCESS },
+		{ "world-access 0604", { .syscall = SYS_SHMGET, .args = { 0, 4096, 01000 | 0604 } },
+		  { .created = 1 }, 1u << FINDING_WORLD_ACCESS },
+		{ "no world-access 0660", { .syscall = SYS_SHMGET, .args = { 1, 4096, 01000 | 0660 } },
+		  { .created = 1 }, 0 },
+		{ "no world-access when opened", { .syscall = SYS_SHMGET, .args = { 1, 4096, 01000 | 0666 } },
+		  { .created = 0 }, 0 },
+		{ "key-squat", { .syscall = SYS_SHMGET, .uid = 0, .args = { 1, 4096, 01000 | 0600 } },
+		  { .created = 0, .seg_known = true, .seg = { .uid = 1000, .cuid = 1000 } },
+		  1u << FINDING_KEY_SQUAT },
+		{ "no key-squat with IPC_EXCL", { .syscall = SYS_SHMGET, .uid = 0, .args = { 1, 4096, 03000 | 0600 }, .ret = -17 },
+		  { .created = -1 }, 0 },
+		{ "no key-squat on own segment", { .syscall = SYS_SHMGET, .uid = 1000, .args = { 1, 4096, 01000 | 0600 } },
+		  { .created = 0, .seg_known = true, .seg = { .uid = 1000 } }, 0 },
+		{ "excl-without-creat", { .syscall = SYS_SHMGET, .args = { 1, 4096, 02000 }, .ret = -2 },
+		  { .created = -1 }, 1u << FINDING_EXCL_ALONE },
+		{ "hugetlb-eperm", { .syscall = SYS_SHMGET, .args = { 0, 2 << 20, 01000 | 04000 | 0600 }, .ret = -1 },
+		  { .created = -1 }, 1u << FINDING_HUGETLB_EPERM },
+		{ "no hugetlb-eperm for ENOMEM", { .syscall = SYS_SHMGET, .args = { 0, 2 << 20, 01000 | 04000 | 0600 }, .ret = -12 },
+		  { .created = -1 }, 0 },
+		{ "foreign-writer", { .syscall = SYS_SHMAT, .uid = 65534, .args = { 5, 0, 0 }, .ret = 0x7f0000000000 },
+		  { .seg_known = true, .seg = { .cuid = 0, .uid = 0 } }, 1u << FINDING_FOREIGN_WRITER },
+		{ "no foreign-writer read-only", { .syscall = SYS_SHMAT, .uid = 65534, .args = { 5, 0, 010000 }, .ret = 0x7f0000000000 },
+		  { .seg_known = true, .seg = { .cuid = 0 } }, 0 },
+		{ "no foreign-writer for the creator", { .syscall = SYS_SHMAT, .uid = 0, .args = { 5, 0, 0 }, .ret = 0x7f0000000000 },
+		  { .seg_known = true, .seg = { .cuid = 0 } }, 0 },
+		{ "no foreign-writer on failure", { .syscall = SYS_SHMAT, .uid = 65534, .args = { 5, 0, 0 }, .ret = -13 },
+		  { .seg_known = true, .seg = { .cuid = 0 } }, 0 },
+	};
+	struct tcase tc;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		tc_begin(&tc, "findings_check %s", cases[i].name);
+		expect_u64(&tc, cases[i].want,
+			   findings_check(&cases[i].e, &cases[i].a));
+		tc_end(&tc);
+	}
+}
+
+/* ---- summary ---------------------------------------------------------- */
+
+static void test_summary(void)
+{
+	struct summary sm = {};
+	struct event e = { .syscall = SYS_SHMGET, .comm = "app" };
+	const struct summary_row *r;
+	struct tcase tc;
+	uint64_t p50, p99;
+	int i;
+
+	/* 1..1000 us: p50 is 500 us and p99 990 us, each within 1/8. */
+	for (i = 1; i <= 1000; i++) {
+		e.latency_ns = i * 1000ULL;
+		summary_add(&sm, &e);
+	}
+	e.ret = -2;
+	summary_add(&sm, &e);
+	r = sm.rows[0];
+	p50 = summary_percentile(r, 50);
+	p99 = summary_percentile(r, 99);
+	tc_begin(&tc, "summary rows: one per result");
+	expect_u64(&tc, 2, sm.nrows);
+	tc_end(&tc);
+	tc_begin(&tc, "summary count, min, max exact");
+	expect_u64(&tc, 1000, r->count);
+	expect_u64(&tc, 0, r->errors);
+	expect_u64(&tc, 1000, r->min_ns);
+	expect_u64(&tc, 1000000, r->max_ns);
+	tc_end(&tc);
+	tc_begin(&tc, "summary p50 within 1/8 of 500us");
+	expect_true(&tc, p50 >= 500000 && p50 <= 562500, "500000..562500", "out of range");
+	tc_end(&tc);
+	tc_begin(&tc, "summary p99 within 1/8 of 990us");
+	expect_true(&tc, p99 >= 990000 && p99 <= 1000000, "990000..1000000", "out of range");
+	tc_end(&tc);
+	tc_begin(&tc, "summary error row");
+	expect_u64(&tc, 1, sm.rows[1]->errors);
+	tc_end(&tc);
+	summary_free(&sm);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1072,6 +1293,10 @@ int main(void)
 	test_format_json();
 	test_format_json_time();
 	test_parsers();
+	test_lifecycle_decoders();
+	test_format_lifecycle();
+	test_findings();
+	test_summary();
 	fprintf(stderr, "unit: %u cases, %u failed\n", n_cases, n_failed);
 	return n_failed ? 1 : 0;
 }

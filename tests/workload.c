@@ -340,9 +340,110 @@ static void run_lifecycle(void)
 	report_call("shmdt", 0, false, ret, err, false, "shmaddr=%#lx", rw);
 }
 
+/*
+ * findings: calls that raise each -W finding, and calls that must not.
+ * One line per call: pid tid syscall key created findings, with key as
+ * a number, created true/false/null ("-" for other syscalls) and the
+ * findings' names joined by commas ("-" for none).
+ */
+static void expect_line(const char *sys, unsigned int key, const char *created,
+			const char *findings)
+{
+	char line[256];
+	int n = snprintf(line, sizeof(line), "%d\t%ld\t%s\t%u\t%s\t%s\n",
+			 getpid(), (long)gettid(), sys, key, created, findings);
+
+	if (write(STDOUT_FILENO, line, n) != n)
+		exit(2);
+}
+
+static int expect_shmget(unsigned int key, size_t size, int flg,
+			 const char *created, const char *findings)
+{
+	int id = shmget(key, size, flg);
+
+	expect_line("shmget", key, id < 0 ? "null" : created, findings);
+	return id;
+}
+
+static void expect_shmat(int id, unsigned int key, int flg,
+			 const char *findings)
+{
+	void *p = shmat(id, NULL, flg);
+
+	expect_line("shmat", key, "-", findings);
+	if (p != (void *)-1)
+		shmdt(p);
+}
+
+/* As nobody: a segment of its own, attaches to root's, a refused hugetlb. */
+static void findings_unprivileged(unsigned int kd, int id_a, unsigned int ka)
+{
+	struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_MEMLOCK, &none);
+	if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+		exit(3);
+	expect_shmget(kd, 4096, IPC_CREAT | IPC_EXCL | 0644, "true",
+		      "world-access");
+	expect_shmat(id_a, ka, 0, "foreign-writer");
+	expect_shmat(id_a, ka, SHM_RDONLY, "-");
+	expect_shmget(0, 2 << 20, IPC_CREAT | SHM_HUGETLB | 0600, "null",
+		      "hugetlb-eperm");
+	exit(0);
+}
+
+static void run_findings(void)
+{
+	unsigned int ka = key_base + 4, kb = ka + 1, kc = ka + 2, kd = ka + 3;
+	int id_a, id_b, id_d, id_p, status;
+	pid_t pid;
+
+	id_a = expect_shmget(ka, 4096, IPC_CREAT | IPC_EXCL | 0666, "true",
+			     "world-access");
+	id_b = expect_shmget(kb, 4096, IPC_CREAT | IPC_EXCL | 0600, "true", "-");
+	expect_shmget(kc, 4096, IPC_EXCL | 0600, "null", "excl-without-creat");
+	pid = fork();
+	if (pid == 0)
+		findings_unprivileged(kd, id_a, ka);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || status)
+		exit(4);
+	id_d = expect_shmget(kd, 4096, IPC_CREAT | 0600, "false", "key-squat");
+	expect_shmget(kb, 4096, IPC_CREAT | 0600, "false", "-");
+	expect_shmget(kb, 4096, 0, "false", "-");
+	id_p = expect_shmget(0, 4096, IPC_CREAT | 0600, "true", "-");
+	expect_shmat(id_b, kb, 0, "-");
+	remove_segment(id_a);
+	remove_segment(id_b);
+	remove_segment(id_d);
+	remove_segment(id_p);
+}
+
+/* precreate: a segment that exists before tracing starts; prints its id. */
+static void run_precreate(void)
+{
+	int id = shmget(key_base + 8, 4096, IPC_CREAT | IPC_EXCL | 0600);
+
+	printf("%d %u\n", id, key_base + 8);
+	exit(id < 0);
+}
+
+/* use ID: attach, detach and remove a segment without calling shmget. */
+static void run_use(const char *arg)
+{
+	int id = atoi(arg);
+	void *p = shmat(id, NULL, 0);
+
+	if (p == (void *)-1 || shmdt(p) || shmctl(id, IPC_RMID, NULL))
+		exit(1);
+	exit(0);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: workload [glibc|shmget|ipc] [lifecycle]\n"
+			"       workload glibc findings|precreate\n"
+			"       workload use ID\n"
 			"       workload comm HEXBYTES KEY\n");
 	exit(2);
 }
@@ -367,6 +468,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "comm"))
 		return comm_call(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "use"))
+		run_use(argv[2]);
 	if (argc > 1 && !strcmp(argv[1], "shmget"))
 		path = VIA_SHMGET;
 	else if (argc > 1 && !strcmp(argv[1], "ipc"))
@@ -382,6 +485,10 @@ int main(int argc, char **argv)
 	key_base = 0x5e000000u | ((unsigned int)getpid() & 0xffffff) << 2;
 	if (argc > 2 && !strcmp(argv[2], "lifecycle"))
 		run_lifecycle();
+	else if (argc > 2 && !strcmp(argv[2], "findings"))
+		run_findings();
+	else if (argc > 2 && !strcmp(argv[2], "precreate"))
+		run_precreate();
 	else if (argc > 2)
 		usage();
 	else
