@@ -134,6 +134,13 @@ vmtest: test-deps $(VM_BINS)
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/shmtrace
+	install -D -m 0644 doc/shmtrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/shmtrace.8
+	install -D -m 0644 doc/shmtrace.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/shmtrace
+
+# Side by side with bpftrace, perf trace and strace; not part of test.
+bench: $(BIN)
+	bench/run
 
 clean:
 	rm -rf $(OUTPUT)/obj $(OUTPUT)/san $(OUTPUT)/static $(OUTPUT)/*.o $(OUTPUT)/*.skel.h \

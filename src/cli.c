@@ -80,22 +80,30 @@ static const struct argp_option options[] = {
 static int parse_ull(const char *s, int base, unsigned long long *v,
 		     char **end)
 {
-	if (!isdigit((unsigned char)s[0]))
+	/* strtoull would take a sign, spaces and, in base 16, another 0x. */
+	if (!(base == 16 ? isxdigit : isdigit)((unsigned char)s[0]))
 		return -EINVAL;
 	errno = 0;
 	*v = strtoull(s, end, base);
 	return errno ? -EINVAL : 0;
 }
 
-int parse_u32(const char *s, uint32_t *out)
+/* A number in base that fits in 32 bits, and nothing after it. */
+static int parse_u32_base(const char *s, int base, uint32_t *out)
 {
 	unsigned long long v;
 	char *end;
 
-	if (parse_ull(s, 0, &v, &end) || *end || v > UINT32_MAX)
+	if (parse_ull(s, base, &v, &end) || *end || v > UINT32_MAX)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+/* Ids and counts: decimal only, so that 010 is ten, as ps prints it. */
+int parse_u32(const char *s, uint32_t *out)
+{
+	return parse_u32_base(s, 10, out);
 }
 
 /* Keys are ints: accept what ipcs prints, and what %d would print. */
@@ -116,6 +124,8 @@ int parse_key(const char *s, uint32_t *out)
 		*out = (uint32_t)v;
 		return 0;
 	}
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return parse_u32_base(s, 16, out);
 	return parse_u32(s, out);
 }
 

@@ -16,6 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
+#include <sys/epoll.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
@@ -40,6 +43,7 @@ struct run {
 	struct ring_buffer *rb;
 	struct output *out;
 	struct segments *segs;
+	int cgroup_fd;		/* --cgroup's directory, or -1 */
 	struct summary summary;
 	struct command cmd;
 	bool have_cmd;
@@ -123,6 +127,23 @@ static void check_environment(const struct config *cfg)
 		    btf, strerror(errno));
 }
 
+/* --cgroup: checked before any BPF work, so a typo gets its own line. */
+static int open_cgroup(const char *path)
+{
+	struct statfs fs;
+	int fd;
+
+	if (!path)
+		return -1;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die(EXIT_RUNTIME, "cannot open cgroup %s: %s", path,
+		    strerror(errno));
+	if (fstatfs(fd, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC)
+		die(EXIT_RUNTIME, "%s is not a cgroup v2 directory", path);
+	return fd;
+}
+
 static int open_output(const struct config *cfg)
 {
 	int fd;
@@ -168,23 +189,13 @@ static int fill_maps(struct run *r, char *why)
 	struct shmtrace_bpf *skel = r->tracer.skel;
 	uint32_t zero = 0;
 	uint8_t one = 1;
-	int fd;
 
-	if (r->cfg->cgroup) {
-		fd = open(r->cfg->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0) {
-			snprintf(why, WHY_LEN, "cannot open cgroup %s: %s",
-				 r->cfg->cgroup, strerror(errno));
-			return -errno;
-		}
-		if (bpf_map__update_elem(skel->maps.cgroup_filter, &zero,
-					 sizeof(zero), &fd, sizeof(fd), 0)) {
-			snprintf(why, WHY_LEN, "%s is not a cgroup v2 directory",
-				 r->cfg->cgroup);
-			close(fd);
-			return -EINVAL;
-		}
-		close(fd);
+	if (r->cgroup_fd >= 0 &&
+	    bpf_map__update_elem(skel->maps.cgroup_filter, &zero, sizeof(zero),
+				 &r->cgroup_fd, sizeof(r->cgroup_fd), 0)) {
+		snprintf(why, WHY_LEN, "cannot use cgroup %s: %s",
+			 r->cfg->cgroup, strerror(errno));
+		return -errno;
 	}
 	if (r->have_cmd)
 		return bpf_map__update_elem(skel->maps.followed,
@@ -407,16 +418,52 @@ static void reap_child(struct run *r)
 	}
 }
 
+/*
+ * One epoll set for the ring buffer's wakeups and for the output: a pipe
+ * whose reader left reports EPOLLERR at once, so that `| head -1` ends an
+ * idle trace too, not only at the next event's write.
+ */
+static int setup_wait(struct run *r)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fd = epoll_create1(EPOLL_CLOEXEC);
+
+	if (fd < 0)
+		die(EXIT_RUNTIME, "epoll_create1: %s", strerror(errno));
+	if (epoll_ctl(fd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(r->rb), &ev))
+		die(EXIT_RUNTIME, "epoll_ctl: %s", strerror(errno));
+	ev = (struct epoll_event){ .events = 0, .data.fd = r->out->fd };
+	/* Files cannot be watched (EPERM): they never lose their reader. */
+	epoll_ctl(fd, EPOLL_CTL_ADD, r->out->fd, &ev);
+	return fd;
+}
+
+/* Waits for a wakeup, the poll timer or a signal; false if output broke. */
+static bool wait_events(struct run *r, int epfd)
+{
+	struct epoll_event evs[2];
+	int i, n = epoll_wait(epfd, evs, 2, POLL_MS);
+
+	for (i = 0; i < n; i++) {
+		if (evs[i].data.fd == r->out->fd &&
+		    (evs[i].events & (EPOLLERR | EPOLLHUP))) {
+			r->out_err = -EPIPE;
+			return false;
+		}
+	}
+	return true;
+}
+
 static void poll_loop(struct run *r)
 {
 	uint64_t start = now_ms(), last_loss = start;
-	int err;
+	int epfd = setup_wait(r), err;
 
 	while (!exiting) {
-		err = ring_buffer__poll(r->rb, POLL_MS);
+		if (!wait_events(r, epfd))
+			break;
 		/* Records below the wakeup threshold arrive without a wakeup. */
-		if (err >= 0 || err == -EINTR)
-			err = ring_buffer__consume(r->rb);
+		err = ring_buffer__consume(r->rb);
 		if (err < 0 && err != -EINTR && err != -ECANCELED && !r->out_err)
 			die(EXIT_RUNTIME, "reading the ring buffer failed: %s",
 			    strerror(-err));
@@ -433,8 +480,9 @@ static void poll_loop(struct run *r)
 			last_loss = now_ms();
 		}
 	}
+	close(epfd);
 	/* What the kernel wrote before the stop still belongs to the trace. */
-	if (!r->cfg->count || r->events < r->cfg->count)
+	if (!r->out_err && (!r->cfg->count || r->events < r->cfg->count))
 		ring_buffer__consume(r->rb);
 	if (!r->out_err)
 		r->out_err = output_flush(r->out);
@@ -521,6 +569,7 @@ int main(int argc, char **argv)
 	verbose = cfg.verbose;
 	libbpf_set_print(libbpf_print);
 	check_environment(&cfg);
+	r.cgroup_fd = open_cgroup(cfg.cgroup);
 	output_init(&out, open_output(&cfg), cfg.format, cfg.timestamps);
 	out.lifecycle = cfg.events != 1u << SYS_SHMGET;
 	out.warn = cfg.warn;
@@ -543,6 +592,8 @@ int main(int argc, char **argv)
 	print_banner(&r);
 	if (cfg.header && cfg.summary != SUMMARY_ONLY)
 		output_header(&out);
+	/* The header comes before anything the command prints. */
+	r.out_err = output_flush(&out);
 	if (r.have_cmd)
 		start_command(&r);
 
