@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
@@ -79,16 +80,19 @@ struct mode {
 	const char *name;
 	const struct hook *hooks;
 	size_t nhooks;
-	int (*check)(char *why);
+	/* Whether the kernel can do this mode at all; btf is NULL for modes
+	 * that do not hook functions. */
+	int (*check)(const struct btf *btf, char *why);
 	bool reads_btf_args;
 };
 
-static int check_kprobes(char *why);
-static int check_tracepoints(char *why);
+static int check_fentry(const struct btf *btf, char *why);
+static int check_kprobes(const struct btf *btf, char *why);
+static int check_tracepoints(const struct btf *btf, char *why);
 
 static const struct mode modes[] = {
 	[MODE_FENTRY] = { "fentry", fentry_hooks, ARRAY_SIZE(fentry_hooks),
-			  NULL, true },
+			  check_fentry, true },
 	[MODE_KPROBE] = { "kprobe", kprobe_hooks, ARRAY_SIZE(kprobe_hooks),
 			  check_kprobes, false },
 	[MODE_TRACEPOINT] = { "tracepoint", tracepoint_hooks,
@@ -124,9 +128,41 @@ int attach_candidates(enum attach_mode requested, enum attach_mode out[3])
 	return 3;
 }
 
-/* The kprobe PMU exists exactly when the kernel has kprobe events. */
-static int check_kprobes(char *why)
+/*
+ * Some kernels refuse every fentry program (EPERM here): a two-instruction
+ * one tells in a millisecond, where loading ours would cost a BTF parse.
+ */
+static int check_fentry(const struct btf *btf, char *why)
 {
+	const struct bpf_insn ret0[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int id = btf__find_by_name_kind(btf, "__x64_sys_shmget", BTF_KIND_FUNC);
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = BPF_TRACE_FENTRY,
+		    .attach_btf_id = id);
+	int fd;
+
+	if (id < 0) {
+		snprintf(why, WHY_LEN, "this kernel has no __x64_sys_shmget");
+		return -ENOENT;
+	}
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", ret0, 2, &opts);
+	if (fd < 0) {
+		snprintf(why, WHY_LEN,
+			 "the kernel refused to load fentry programs (%s)",
+			 strerror(errno));
+		return -errno;
+	}
+	close(fd);
+	return 0;
+}
+
+/* The kprobe PMU exists exactly when the kernel has kprobe events. */
+static int check_kprobes(const struct btf *btf, char *why)
+{
+	(void)btf;
 	if (access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
 	    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
 	    access("/sys/kernel/debug/tracing/kprobe_events", F_OK)) {
@@ -157,11 +193,12 @@ static const char *tracefs_dir(char *why)
 	return "/sys/kernel/tracing";
 }
 
-static int check_tracepoints(char *why)
+static int check_tracepoints(const struct btf *btf, char *why)
 {
 	const char *dir = tracefs_dir(why);
 	char path[96];
 
+	(void)btf;
 	if (!dir)
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/events/syscalls/sys_enter_shmget",
@@ -239,9 +276,8 @@ static const char *func_problem(const struct btf *btf, const struct mode *m,
 
 /* Functions this mode cannot hook on this kernel are left out. */
 static void drop_missing_funcs(struct tracer *t, const struct mode *m,
-			       const struct config *cfg)
+			       const struct btf *btf)
 {
-	struct btf *btf = NULL;
 	const char *problem;
 	size_t i;
 
@@ -250,18 +286,12 @@ static void drop_missing_funcs(struct tracer *t, const struct mode *m,
 
 		if (!h->func || !bpf_program__autoload(hook_prog(t, h)))
 			continue;
-		if (!btf)
-			btf = cfg->btf ? btf__parse(cfg->btf, NULL) :
-					 btf__load_vmlinux_btf();
-		if (!btf)
-			return;
 		problem = func_problem(btf, m, h->func);
 		if (!problem)
 			continue;
 		bpf_program__set_autoload(hook_prog(t, h), false);
 		mark_uncovered(t, h->paths, problem, h->func);
 	}
-	btf__free(btf);
 }
 
 static void select_hooks(struct tracer *t, const struct hook *hooks,
@@ -279,30 +309,62 @@ static void select_hooks(struct tracer *t, const struct hook *hooks,
 	}
 }
 
-int attach_select(struct tracer *t, enum attach_mode mode,
-		  const struct config *cfg, char *why)
+/* Modes that hook kernel functions look them up in the kernel's BTF. */
+static bool hooks_functions(const struct mode *m)
 {
-	const struct mode *m = &modes[mode];
-	struct bpf_program *prog;
-	int err;
+	return m->hooks[0].func != NULL;
+}
 
-	t->mode = mode;
-	memset(t->uncovered, 0, sizeof(t->uncovered));
-	if (m->check) {
-		err = m->check(why);
-		if (err)
-			return err;
-	}
+static struct btf *load_btf(const struct config *cfg, char *why)
+{
+	struct btf *btf = cfg->btf ? btf__parse(cfg->btf, NULL) :
+				     btf__load_vmlinux_btf();
+
+	if (!btf)
+		snprintf(why, WHY_LEN, "cannot read the kernel's BTF (%s)",
+			 strerror(errno));
+	return btf;
+}
+
+static int select_programs(struct tracer *t, const struct mode *m,
+			   const struct config *cfg, const struct btf *btf,
+			   char *why)
+{
+	struct bpf_program *prog;
+
 	bpf_object__for_each_program(prog, t->skel->obj)
 		bpf_program__set_autoload(prog, false);
 	select_hooks(t, m->hooks, m->nhooks, cfg);
 	select_hooks(t, follow_hooks, ARRAY_SIZE(follow_hooks), cfg);
-	drop_missing_funcs(t, m, cfg);
+	if (btf)
+		drop_missing_funcs(t, m, btf);
 	if (t->uncovered[PATH_X64][0]) {
 		snprintf(why, WHY_LEN, "%s", t->uncovered[PATH_X64]);
 		return -ENOENT;
 	}
 	return 0;
+}
+
+int attach_select(struct tracer *t, enum attach_mode mode,
+		  const struct config *cfg, char *why)
+{
+	const struct mode *m = &modes[mode];
+	struct btf *btf = NULL;
+	int err;
+
+	t->mode = mode;
+	memset(t->uncovered, 0, sizeof(t->uncovered));
+	if (hooks_functions(m)) {
+		btf = load_btf(cfg, why);
+		if (!btf)
+			return -ENOENT;
+	}
+	err = m->check(btf, why);
+	if (!err)
+		err = select_programs(t, m, cfg, btf, why);
+	/* Freed before libbpf parses its own copy: a lower peak RSS. */
+	btf__free(btf);
+	return err;
 }
 
 static int attach_hooks(struct tracer *t, const struct hook *hooks, size_t n,
