@@ -184,6 +184,11 @@ static const char *tracefs_dir(char *why)
 		return "/sys/kernel/debug/tracing";
 	if (!access("/sys/kernel/tracing/events", F_OK))
 		return "/sys/kernel/tracing";
+	if (errno == EACCES) {
+		snprintf(why, WHY_LEN,
+			 "tracefs (/sys/kernel/tracing) is readable by root only: tracepoint mode needs root");
+		return NULL;
+	}
 	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
 		snprintf(why, WHY_LEN,
 			 "tracefs is not mounted on /sys/kernel/tracing and mounting it failed (%s)",

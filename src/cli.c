@@ -42,6 +42,7 @@ enum long_only {
 	OPT_ATTACH,
 	OPT_COMPAT,
 	OPT_BTF,
+	OPT_USAGE,
 };
 
 
@@ -73,6 +74,10 @@ static const struct argp_option options[] = {
 	{ "buffer", 'b', "SIZE", 0, "Ring buffer size, a power of two from 4K to 1G (default 1M)", 4 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use instead of /sys/kernel/btf/vmlinux", 4 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 4 },
+	/* argp's own help options would bring its hidden --HANG along. */
+	{ "help", '?', NULL, 0, "Give this help list", -1 },
+	{ "usage", OPT_USAGE, NULL, 0, "Give a short usage message", -1 },
+	{ "version", 'V', NULL, 0, "Print program version", -1 },
 	{},
 };
 
@@ -330,6 +335,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'q': cfg->quiet = true; break;
 	case 'v': cfg->verbose = true; break;
 	case 'W': cfg->warn = true; break;
+	case '?':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case OPT_USAGE:
+		argp_state_help(state, stdout, ARGP_HELP_USAGE | ARGP_HELP_EXIT_OK);
+		break;
+	case 'V':
+		printf("%s\n", argp_program_version);
+		if (!(state->flags & ARGP_NO_EXIT))
+			exit(EXIT_OK);
+		break;
 	case OPT_NO_HEADER: cfg->header = false; break;
 	case OPT_CGROUP: cfg->cgroup = arg; break;
 	case OPT_COMPAT: cfg->compat = true; break;
@@ -388,7 +404,8 @@ int cli_parse_flags(int argc, char **argv, struct config *cfg,
 			fprintf(stderr, "shmtrace: missing command after --\n");
 		return EXIT_USAGE;
 	}
-	return argp_parse(&argp, argc, argv, flags, NULL, cfg) ? EXIT_USAGE : 0;
+	return argp_parse(&argp, argc, argv, flags | ARGP_NO_HELP, NULL, cfg) ?
+	       EXIT_USAGE : 0;
 }
 
 void cli_parse(int argc, char **argv, struct config *cfg)

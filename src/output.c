@@ -65,16 +65,16 @@ static const struct time_cache *time_prefix(struct output *o, int64_t sec)
 
 static void put_time(struct output *o, struct sink *s, uint64_t boot_ns)
 {
-	int64_t ns = (int64_t)boot_ns + o->boot_to_real_ns;
-	int64_t sec = ns / 1000000000LL;
-	const struct time_cache *tc = time_prefix(o, sec);
+	/* Unsigned: a record's timestamp is not to be trusted either. */
+	uint64_t ns = boot_ns + (uint64_t)o->boot_to_real_ns;
+	const struct time_cache *tc = time_prefix(o, ns / 1000000000ULL);
 
 	put_mem(s, tc->prefix, tc->len);
 	if (o->format == OUT_JSON) {
-		put_dec(s, ns % 1000000000LL, 9);
+		put_dec(s, ns % 1000000000ULL, 9);
 		put_char(s, 'Z');
 	} else {
-		put_dec(s, ns % 1000000000LL / 1000, 6);
+		put_dec(s, ns % 1000000000ULL / 1000, 6);
 	}
 }
 

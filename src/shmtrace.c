@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "cli.h"
@@ -104,14 +105,26 @@ static bool privileged(void)
 	struct __user_cap_data_struct data[2] = {};
 	uint64_t eff;
 
-	if (geteuid() == 0)
-		return true;
+	/* Capabilities, not the uid: root can run without them. */
 	if (syscall(SYS_capget, &hdr, data))
 		return false;
 	eff = data[0].effective | (uint64_t)data[1].effective << 32;
 	if (eff & (1ULL << CAP_SYS_ADMIN))
 		return true;
 	return (eff & (1ULL << 39)) && (eff & (1ULL << 38));
+}
+
+/* --btf FILE: say so now if it is no BTF, rather than blame the kernel. */
+static void check_btf_file(const char *path)
+{
+	struct btf *btf = btf__parse(path, NULL);
+	char msg[128];
+
+	if (!btf) {
+		libbpf_strerror(-errno, msg, sizeof(msg));
+		die(EXIT_RUNTIME, "--btf %s: not a BTF file (%s)", path, msg);
+	}
+	btf__free(btf);
 }
 
 static void check_environment(const struct config *cfg)
@@ -125,6 +138,8 @@ static void check_environment(const struct config *cfg)
 		die(EXIT_RUNTIME,
 		    "kernel BTF not readable at %s (%s): the kernel needs CONFIG_DEBUG_INFO_BTF=y, or pass --btf FILE",
 		    btf, strerror(errno));
+	if (cfg->btf)
+		check_btf_file(cfg->btf);
 }
 
 /* --cgroup: checked before any BPF work, so a typo gets its own line. */
