@@ -17,7 +17,8 @@ VERSION := 0.1
 
 # Debian packages: to build, and additionally to run the tests.
 BUILD_PKGS := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make pkg-config
-TEST_PKGS := gcc-multilib libc6-dev-i386 jq libzstd-dev busybox-static qemu-system-x86
+TEST_PKGS := gcc-multilib libc6-dev-i386 jq libzstd-dev busybox-static qemu-system-x86 \
+	libclang-rt-14-dev man-db util-linux
 
 CFLAGS := -g -O2 -Wall -Wextra -Werror -DSHMTRACE_VERSION='"$(VERSION)"'
 INCLUDES := -I$(OUTPUT) -Iinclude -Isrc

@@ -233,16 +233,17 @@ static int parse_event(const char *name, size_t n, unsigned int *mask)
 
 int parse_events(const char *s, unsigned int *mask)
 {
-	const char *comma;
+	size_t n;
 
 	*mask = 0;
-	do {
-		comma = strchr(s, ',');
-		if (parse_event(s, comma ? (size_t)(comma - s) : strlen(s), mask))
+	for (;;) {
+		n = strcspn(s, ",");
+		if (parse_event(s, n, mask))
 			return -EINVAL;
-		s = comma + 1;
-	} while (comma);
-	return 0;
+		if (!s[n])
+			return 0;
+		s += n + 1;
+	}
 }
 
 static int parse_summary(const char *s, enum summary_mode *mode)
