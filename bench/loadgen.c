@@ -2,7 +2,8 @@
 /*
  * loadgen: the benchmark's workload, a loop of one system call.
  *
- *   loadgen MODE [-n CALLS] [-t THREADS] [-r RATE [-d SECONDS]] [-k KEY]
+ *   loadgen MODE [-n CALLS | -d SECONDS] [-t THREADS] [-r RATE [-p US]]
+ *           [-k KEY] [-L MS]
  *
  * Modes:
  *   lookup   shmget(KEY, 4096, 0) of a segment created beforehand
@@ -14,12 +15,15 @@
  *            event tells when it started seeing calls
  *
  * Without -r the calls run back to back. With -r the threads together
- * make RATE calls per second, in batches released at absolute deadlines
- * (clock_nanosleep), -d SECONDS long, or until SIGINT/SIGTERM.
+ * make RATE calls per second, in batches released every -p US at
+ * absolute deadlines (clock_nanosleep). Either way the run ends after
+ * CALLS calls, after SECONDS, or at SIGINT/SIGTERM.
  *
- * Prints one line of key=value pairs on stdout: calls made, failures,
- * wall time and ns per call (CLOCK_MONOTONIC; per thread: the sum of the
- * threads' busy times divided by the calls).
+ * Prints one line of key=value pairs on stdout: calls made (and extra=
+ * shmget calls made outside the loop, to set up), failures, wall time,
+ * ns per call (CLOCK_MONOTONIC; the sum of the threads' times spent in
+ * the calls divided by the calls), the rate achieved, the CPU time used
+ * and the process id.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,13 +39,14 @@
 #include <unistd.h>
 #include <sys/ipc.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
 
 #define SEG_SIZE	4096
 #define DEFAULT_KEY	0x62656e00	/* "ben\0" */
 #define DEFAULT_CALLS	1000000ULL
-#define CHUNK		4096		/* unpaced: calls between stop checks */
+#define CHUNK		256		/* unpaced: calls between stop checks */
 #define MAX_THREADS	256
 
 enum mode { M_LOOKUP, M_ENOENT, M_CREATE, M_GETPPID, M_STAMP };
@@ -62,6 +67,7 @@ struct opts {
 	double seconds;
 	uint32_t key;
 	unsigned int period_us;	/* paced: batch period */
+	unsigned int linger_ms;	/* stay alive this long after reporting */
 };
 
 struct worker {
@@ -79,6 +85,8 @@ struct worker {
 
 static volatile sig_atomic_t stop;
 static pthread_barrier_t barrier;
+/* shmget calls made outside the measured loops (a tracer sees them too) */
+static unsigned int setup_calls;
 
 static void on_signal(int sig)
 {
@@ -230,9 +238,11 @@ static int prepare_key(const struct opts *o, uint32_t key, int *created)
 
 	*created = -1;
 	if (o->mode == M_LOOKUP) {
+		setup_calls++;
 		id = shmget(key, SEG_SIZE, 0);
 		if (id >= 0)
 			return 0;
+		setup_calls++;
 		id = shmget(key, SEG_SIZE, IPC_CREAT | IPC_EXCL | 0600);
 		if (id < 0) {
 			fprintf(stderr, "loadgen: cannot create key 0x%08x: %s\n",
@@ -241,6 +251,7 @@ static int prepare_key(const struct opts *o, uint32_t key, int *created)
 		}
 		*created = id;
 	} else if (o->mode == M_ENOENT || o->mode == M_CREATE) {
+		setup_calls++;
 		if (shmget(key, SEG_SIZE, 0) >= 0 || errno != ENOENT) {
 			fprintf(stderr, "loadgen: key 0x%08x is in use; pick another with -k\n",
 				key);
@@ -257,10 +268,12 @@ static void usage(FILE *f)
 		"  -n, --calls=N       calls in all (default 1000000; 0: until stopped)\n"
 		"  -t, --threads=N     threads (default 1)\n"
 		"  -r, --rate=R        paced: R calls/s over all threads\n"
-		"  -d, --duration=S    paced: run S seconds (sets -n to R*S)\n"
+		"  -d, --duration=S    run S seconds (paced: sets -n to R*S)\n"
 		"  -p, --period=US     paced: batch period in us (default 100)\n"
 		"  -k, --key=KEY       key (default 0x%08x; thread i uses KEY+i\n"
-		"                      in create mode)\n",
+		"                      in create mode)\n"
+		"  -L, --linger=MS     after reporting, stay alive MS milliseconds\n"
+		"                      (lets a script sample a tracer that exits with us)\n",
 		DEFAULT_KEY);
 }
 
@@ -273,6 +286,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "period", required_argument, NULL, 'p' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "linger", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -283,7 +297,7 @@ static void parse(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .calls = DEFAULT_CALLS, .threads = 1,
 			    .key = DEFAULT_KEY, .period_us = 100 };
-	while ((c = getopt_long(argc, argv, "n:t:r:d:p:k:h", longopts,
+	while ((c = getopt_long(argc, argv, "n:t:r:d:p:k:L:h", longopts,
 				NULL)) != -1) {
 		errno = 0;
 		end = NULL;
@@ -306,6 +320,9 @@ static void parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'k':
 			o->key = strtoul(optarg, &end, 0);
+			break;
+		case 'L':
+			o->linger_ms = strtoul(optarg, &end, 0);
 			break;
 		case 'h':
 			usage(stdout);
@@ -364,8 +381,9 @@ int main(int argc, char **argv)
 	uint64_t calls = 0, failed = 0, busy = 0, first = UINT64_MAX, last = 0;
 	int created[MAX_THREADS], nkeys, i;
 	pthread_t timer;
+	struct rusage ru;
 	struct opts o;
-	double wall;
+	double wall, cpu;
 
 	parse(argc, argv, &o);
 	sigaction(SIGINT, &sa, NULL);
@@ -409,9 +427,23 @@ int main(int argc, char **argv)
 			shmctl(created[i], IPC_RMID, NULL);
 
 	wall = last > first ? (double)(last - first) : 1.0;
-	printf("loadgen mode=%s threads=%d calls=%llu failed=%llu wall_ns=%llu ns_per_call=%.1f rate=%.0f target_rate=%.0f\n",
+	getrusage(RUSAGE_SELF, &ru);
+	cpu = ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3 +
+	      ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
+	printf("loadgen mode=%s threads=%d calls=%llu extra=%u failed=%llu wall_ns=%llu ns_per_call=%.1f rate=%.0f target_rate=%.0f cpu_ms=%.1f pid=%d\n",
 	       mode_names[o.mode], o.threads, (unsigned long long)calls,
-	       (unsigned long long)failed, (unsigned long long)(last - first),
-	       calls ? (double)busy / calls : 0.0, calls * 1e9 / wall, o.rate);
+	       setup_calls, (unsigned long long)failed,
+	       (unsigned long long)(last - first),
+	       calls ? (double)busy / calls : 0.0, calls * 1e9 / wall, o.rate,
+	       cpu, (int)getpid());
+	fflush(stdout);
+	if (o.linger_ms) {
+		struct timespec ts = {
+			.tv_sec = o.linger_ms / 1000,
+			.tv_nsec = (o.linger_ms % 1000) * 1000000L,
+		};
+
+		nanosleep(&ts, NULL);
+	}
 	return failed ? 3 : 0;
 }
