@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
+#include <sys/shm.h>
 #include <linux/types.h>
 #include "decode.h"
 #include "shmtrace.h"
@@ -12,19 +14,18 @@ struct xlat {
 	const char *name;
 };
 
+#define XLAT(name) { name, #name }
+
 /* include/uapi/linux/ipc.h and shm.h; printed in this order. */
 static const struct xlat shmflg_names[] = {
-	{ 01000, "IPC_CREAT" },
-	{ 02000, "IPC_EXCL" },
-	{ 04000, "SHM_HUGETLB" },
-	{ 010000, "SHM_NORESERVE" },
+	XLAT(IPC_CREAT), XLAT(IPC_EXCL), XLAT(SHM_HUGETLB), XLAT(SHM_NORESERVE),
 };
 
 #define SHM_PERMS	0777u
 #define SHM_HUGE_SHIFT	26
 #define SHM_HUGE_MASK	0x3fu
-#define SHM_KNOWN	(SHM_PERMS | 01000u | 02000u | 04000u | 010000u | \
-			 (SHM_HUGE_MASK << SHM_HUGE_SHIFT))
+#define SHM_KNOWN	(SHM_PERMS | IPC_CREAT | IPC_EXCL | SHM_HUGETLB | \
+			 SHM_NORESERVE | (SHM_HUGE_MASK << SHM_HUGE_SHIFT))
 
 /* The size field holds log2 of the page size (asm-generic/hugetlb_encode.h). */
 static const struct xlat huge_sizes[] = {
@@ -44,27 +45,15 @@ static const struct xlat huge_sizes[] = {
 
 /* shmat(2) flags, include/uapi/linux/shm.h. */
 static const struct xlat shmat_flag_names[] = {
-	{ 010000, "SHM_RDONLY" },
-	{ 020000, "SHM_RND" },
-	{ 040000, "SHM_REMAP" },
-	{ 0100000, "SHM_EXEC" },
+	XLAT(SHM_RDONLY), XLAT(SHM_RND), XLAT(SHM_REMAP), XLAT(SHM_EXEC),
 };
 
 /* shmctl(2) commands, include/uapi/linux/ipc.h and shm.h. */
 static const struct xlat shmctl_cmds[] = {
-	{ 0, "IPC_RMID" },
-	{ 1, "IPC_SET" },
-	{ 2, "IPC_STAT" },
-	{ 3, "IPC_INFO" },
-	{ 11, "SHM_LOCK" },
-	{ 12, "SHM_UNLOCK" },
-	{ 13, "SHM_STAT" },
-	{ 14, "SHM_INFO" },
-	{ 15, "SHM_STAT_ANY" },
+	XLAT(IPC_RMID), XLAT(IPC_SET), XLAT(IPC_STAT), XLAT(IPC_INFO),
+	XLAT(SHM_LOCK), XLAT(SHM_UNLOCK), XLAT(SHM_STAT), XLAT(SHM_INFO),
+	XLAT(SHM_STAT_ANY),
 };
-
-/* The "new" ipc structures flag that 32-bit callers add to cmd. */
-#define IPC_64 0x100
 
 static const char *const syscall_names[SYS_MAX] = {
 	[SYS_SHMGET] = "shmget",
@@ -173,7 +162,7 @@ void decode_shmat_flags(struct sink *s, uint32_t shmflg)
 void decode_shmctl_cmd(struct sink *s, uint32_t cmd)
 {
 	const char *name = xlat_find(shmctl_cmds, ARRAY_SIZE(shmctl_cmds),
-				     cmd & ~IPC_64);
+				     shmctl_cmd(cmd));
 
 	if (name)
 		put_str(s, name);

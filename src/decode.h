@@ -7,6 +7,15 @@
 #include <stdint.h>
 #include "fmt.h"
 
+/* The flag 32-bit callers add to a shmctl command for the new structures. */
+#define IPC_64 0x100
+
+/* A shmctl command without IPC_64. */
+static inline uint32_t shmctl_cmd(uint32_t cmd)
+{
+	return cmd & ~IPC_64;
+}
+
 /* Syscalls return -4095..-1 for errors, like the kernel's IS_ERR_VALUE. */
 static inline bool ret_is_error(int64_t ret)
 {

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sys/shm.h>
 #include "decode.h"
 #include "findings.h"
 
-#define IPC_CREAT	01000
-#define IPC_EXCL	02000
-#define SHM_HUGETLB	04000
-#define SHM_RDONLY	010000
-#define WORLD_RW	0006
+#define WORLD_RW	0006	/* o+r, o+w */
 
 static const char *const names[FINDING_MAX] = {
 	[FINDING_WORLD_ACCESS] = "world-access",

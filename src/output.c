@@ -409,6 +409,17 @@ static void put_s64_field(struct sink *s, const char *name, int64_t v)
 	put_s64(s, v);
 }
 
+/* A string field made by one of the decoders. */
+static void put_decoded_field(struct sink *s, const char *name,
+			      void (*decode)(struct sink *s, uint32_t v),
+			      uint32_t v)
+{
+	put_field(s, name);
+	put_char(s, '"');
+	decode(s, v);
+	put_char(s, '"');
+}
+
 /* A number, or null when a is unknown. */
 static void put_key_field(struct sink *s, const struct annotation *a)
 {
@@ -425,10 +436,7 @@ static void json_shmget(struct sink *s, const struct event *e,
 	put_u64_field(s, "key", (uint32_t)e->args[0]);
 	put_u64_field(s, "size", e->args[1]);
 	put_u64_field(s, "shmflg", (uint32_t)e->args[2]);
-	put_field(s, "flags");
-	put_char(s, '"');
-	decode_shmflg(s, e->args[2]);
-	put_char(s, '"');
+	put_decoded_field(s, "flags", decode_shmflg, e->args[2]);
 	put_field(s, "created");
 	put_str(s, !a || a->created < 0 ? "null" :
 		   a->created ? "true" : "false");
@@ -440,10 +448,7 @@ static void json_shmat(struct sink *s, const struct event *e,
 	put_s64_field(s, "shmid", (int32_t)e->args[0]);
 	put_u64_field(s, "addr", e->args[1]);
 	put_u64_field(s, "shmflg", (uint32_t)e->args[2]);
-	put_field(s, "flags");
-	put_char(s, '"');
-	decode_shmat_flags(s, e->args[2]);
-	put_char(s, '"');
+	put_decoded_field(s, "flags", decode_shmat_flags, e->args[2]);
 	put_key_field(s, a);
 }
 
@@ -464,10 +469,7 @@ static void json_shmctl(struct sink *s, const struct event *e,
 {
 	put_s64_field(s, "shmid", (int32_t)e->args[0]);
 	put_s64_field(s, "cmd", (int32_t)e->args[1]);
-	put_field(s, "cmd_name");
-	put_char(s, '"');
-	decode_shmctl_cmd(s, e->args[1]);
-	put_char(s, '"');
+	put_decoded_field(s, "cmd_name", decode_shmctl_cmd, e->args[1]);
 	put_u64_field(s, "buf", e->args[2]);
 	put_key_field(s, a);
 }

@@ -1,18 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/shm.h>
 #include "decode.h"
 #include "segments.h"
 
-#define IPC_CREAT	01000
-#define IPC_EXCL	02000
-#define IPC_RMID	0
-#define SHM_STAT	13
-#define SHM_STAT_ANY	15
-#define IPC_64		0x100
-#define PROBES		32
+#define PROBES		32	/* slots looked at before giving up */
 
 static uint32_t hash(uint64_t v)
 {
@@ -229,7 +225,7 @@ static void note_shmdt(struct segments *t, const struct event *e,
 static void note_shmctl(struct segments *t, const struct event *e,
 			struct annotation *a)
 {
-	uint32_t cmd = (uint32_t)e->args[1] & ~IPC_64;
+	uint32_t cmd = shmctl_cmd(e->args[1]);
 	struct segment *s;
 
 	/* SHM_STAT takes an index into the kernel's table, and returns the id. */

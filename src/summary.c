@@ -108,64 +108,96 @@ static void put_result(struct sink *s, int64_t result)
 		put_str(s, "ok");
 }
 
-static const char *const heads[] = {
-	"SYSCALL", "COMM", "RESULT", "CALLS", "ERRORS", "MIN(us)", "P50(us)",
-	"P99(us)", "MAX(us)",
-};
-static const int widths[] = { -7, -16, -10, -9, -9, -10, -10, -10, 0 };
-
-/* Ends a field begun at start: pads it to widths[col], then a separator. */
-static void end_field(struct sink *s, size_t start, int col)
+static void cell_syscall(struct sink *s, const struct summary_row *r)
 {
-	size_t n = s->len - start, w = -widths[col];
+	put_str(s, syscall_name(r->syscall));
+}
 
-	if (!widths[col]) {
+static void cell_comm(struct sink *s, const struct summary_row *r)
+{
+	put_comm_text(s, r->comm, TASK_COMM_LEN);
+}
+
+static void cell_result(struct sink *s, const struct summary_row *r)
+{
+	put_result(s, r->result);
+}
+
+static void cell_calls(struct sink *s, const struct summary_row *r)
+{
+	put_u64(s, r->count);
+}
+
+static void cell_errors(struct sink *s, const struct summary_row *r)
+{
+	put_u64(s, r->errors);
+}
+
+static void cell_min(struct sink *s, const struct summary_row *r)
+{
+	put_us(s, r->min_ns);
+}
+
+static void cell_p50(struct sink *s, const struct summary_row *r)
+{
+	put_us(s, summary_percentile(r, 50));
+}
+
+static void cell_p99(struct sink *s, const struct summary_row *r)
+{
+	put_us(s, summary_percentile(r, 99));
+}
+
+static void cell_max(struct sink *s, const struct summary_row *r)
+{
+	put_us(s, r->max_ns);
+}
+
+/* The text table's columns: header, width, and the cell's value. */
+static const struct summary_column {
+	const char *head;
+	int width;
+	void (*put)(struct sink *s, const struct summary_row *r);
+} summary_columns[] = {
+	{ "SYSCALL", 7, cell_syscall }, { "COMM", 16, cell_comm },
+	{ "RESULT", 10, cell_result }, { "CALLS", 9, cell_calls },
+	{ "ERRORS", 9, cell_errors }, { "MIN(us)", 10, cell_min },
+	{ "P50(us)", 10, cell_p50 }, { "P99(us)", 10, cell_p99 },
+	{ "MAX(us)", 0, cell_max },
+};
+
+#define NCOLUMNS (sizeof(summary_columns) / sizeof(summary_columns[0]))
+
+/* Pads what was written since start to column c's width; ends the line. */
+static void end_cell(struct sink *s, size_t start, size_t c)
+{
+	size_t n = s->len - start, w = summary_columns[c].width;
+
+	if (c + 1 == NCOLUMNS) {
 		put_char(s, '\n');
 		return;
 	}
-	put_padded(s, "", 0, n < w ? -(int)(w - n) : 0);
+	if (n < w)
+		put_padded(s, "", 0, -(int)(w - n));
 	put_char(s, ' ');
 }
 
 void summary_print_text(const struct summary *sm, struct sink *s)
 {
-	const struct summary_row *r;
-	size_t start;
-	int i, c;
+	size_t c, start;
+	int i;
 
-	for (c = 0; c < 9; c++) {
+	for (c = 0; c < NCOLUMNS; c++) {
 		start = s->len;
-		put_str(s, heads[c]);
-		end_field(s, start, c);
+		put_str(s, summary_columns[c].head);
+		end_cell(s, start, c);
 	}
 	for (i = 0; i < sm->nrows; i++) {
-		r = sm->rows[i];
-		start = s->len;
-		put_str(s, syscall_name(r->syscall));
-		end_field(s, start, 0);
-		start = s->len;
-		put_comm_text(s, r->comm, TASK_COMM_LEN);
-		end_field(s, start, 1);
-		start = s->len;
-		put_result(s, r->result);
-		end_field(s, start, 2);
-		start = s->len;
-		put_u64(s, r->count);
-		end_field(s, start, 3);
-		start = s->len;
-		put_u64(s, r->errors);
-		end_field(s, start, 4);
-		start = s->len;
-		put_us(s, r->min_ns);
-		end_field(s, start, 5);
-		start = s->len;
-		put_us(s, summary_percentile(r, 50));
-		end_field(s, start, 6);
-		start = s->len;
-		put_us(s, summary_percentile(r, 99));
-		end_field(s, start, 7);
-		put_us(s, r->max_ns);
-		end_field(s, 0, 8);
+		for (c = 0; c < NCOLUMNS; c++) {
+			start = s->len;
+			summary_columns[c].put(s, sm->rows[i]);
+			end_cell(s, start, c);
+		}
 	}
 }
 
