@@ -438,13 +438,17 @@ int follow_fork(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+/*
+ * A process is forgotten when its last thread exits, not its leader: do_exit()
+ * has counted this thread out of signal->live before the tracepoint.
+ */
 SEC("raw_tracepoint/sched_process_exit")
 int forget_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *task = (void *)ctx->args[0];
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 
-	if (BPF_CORE_READ(task, pid) == tgid)
+	if (BPF_CORE_READ(task, signal, live.counter) == 0)
 		bpf_map_delete_elem(&followed, &tgid);
 	return 0;
 }

@@ -355,6 +355,15 @@ command_status() {
 	assert_eq "$name" "$want" "$?"
 }
 
+# A thread that outlives its thread-group leader is still followed.
+test_command_leader_exits() {
+	local key=$((0x7e5c0000 | ($$ & 0xffff))) got
+	got=$("$SHMTRACE" -q --no-header -- "$WORKLOAD" leader-exits $key 2>/dev/null |
+		awk -v k="$(printf '0x%08x' $key)" '$6 == k { print $4, $9 }')
+	assert_eq "-- COMMAND: a call from a thread after its leader exited is traced" \
+		"$(basename "$WORKLOAD" | cut -c1-15) ENOENT" "$got"
+}
+
 test_command_status() {
 	command_status "-- true: status 0" 0 true
 	command_status "-- sh -c 'exit 7': status 7" 7 sh -c 'exit 7'
@@ -742,6 +751,7 @@ test_cgroup
 test_cgroup_bad
 test_command
 test_command_32bit
+test_command_leader_exits
 test_command_status
 test_command_missing
 test_command_stdio

@@ -428,6 +428,25 @@ static void run_precreate(void)
 	exit(id < 0);
 }
 
+/* leader-exits KEY: the main thread exits first; another one calls later. */
+static void *late_call(void *arg)
+{
+	usleep(100000);
+	shmget(*(unsigned int *)arg, 4096, 0);
+	return NULL;
+}
+
+static void run_leader_exits(const char *arg)
+{
+	static unsigned int key;
+	pthread_t th;
+
+	key = strtoul(arg, NULL, 0);
+	if (pthread_create(&th, NULL, late_call, &key))
+		exit(5);
+	pthread_exit(NULL);
+}
+
 /* use ID: attach, detach and remove a segment without calling shmget. */
 static void run_use(const char *arg)
 {
@@ -444,6 +463,7 @@ static void usage(void)
 	fprintf(stderr, "usage: workload [glibc|shmget|ipc] [lifecycle]\n"
 			"       workload glibc findings|precreate\n"
 			"       workload use ID\n"
+			"       workload leader-exits KEY\n"
 			"       workload comm HEXBYTES KEY\n");
 	exit(2);
 }
@@ -470,6 +490,8 @@ int main(int argc, char **argv)
 		return comm_call(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "use"))
 		run_use(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "leader-exits"))
+		run_leader_exits(argv[2]);
 	if (argc > 1 && !strcmp(argv[1], "shmget"))
 		path = VIA_SHMGET;
 	else if (argc > 1 && !strcmp(argv[1], "ipc"))
