@@ -194,8 +194,11 @@ static __always_inline int on_enter(__u8 syscall, __u8 abi, __u64 a0,
 	if (!call_wanted(syscall, a0)) {
 		/* An entry whose exit went missing must not pair with ours. */
 		s = start_slot(false);
-		if (s)
+		if (s) {
+			if (s->ts_ns)
+				count_loss(LOSS_EXIT_MISSED);
 			release_slot(s);
+		}
 		return 0;
 	}
 	s = start_slot(true);
@@ -203,6 +206,12 @@ static __always_inline int on_enter(__u8 syscall, __u8 abi, __u64 a0,
 		count_loss(LOSS_UNPAIRED);
 		return 0;
 	}
+	/*
+	 * A thread is in one syscall at a time: a slot still in use means
+	 * the previous call's exit was never seen (kretprobes can run out).
+	 */
+	if (s->ts_ns)
+		count_loss(LOSS_EXIT_MISSED);
 	s->ts_ns = bpf_ktime_get_boot_ns();
 	s->args[0] = a0;
 	s->args[1] = a1;

@@ -27,6 +27,7 @@ enum shm_abi {
 enum loss_kind {
 	LOSS_RINGBUF = 0,	/* no room in the ring buffer */
 	LOSS_UNPAIRED,		/* no room to remember the entry */
+	LOSS_EXIT_MISSED,	/* an entry whose exit never came (kretprobe) */
 	LOSS_MAX,
 };
 

@@ -402,6 +402,7 @@ static uint64_t read_losses(struct run *r, uint64_t *by_kind)
 static const char *const loss_reasons[LOSS_MAX] = {
 	[LOSS_RINGBUF] = "ring buffer full",
 	[LOSS_UNPAIRED] = "no room to pair entry and exit",
+	[LOSS_EXIT_MISSED] = "exit not seen",
 };
 
 /* One line per kind of loss that grew since the last report. */
