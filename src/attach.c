@@ -231,6 +231,12 @@ static bool hook_wanted(const struct hook *h, const struct config *cfg)
 	}
 }
 
+/* What a hook attaches to, for messages: the function, or the program. */
+static const char *hook_target(const struct hook *h)
+{
+	return h->func ? h->func : h->prog;
+}
+
 static struct bpf_program *hook_prog(struct tracer *t, const struct hook *h)
 {
 	return bpf_object__find_program_by_name(t->skel->obj, h->prog);
@@ -390,17 +396,15 @@ static int attach_hooks(struct tracer *t, const struct hook *hooks, size_t n,
 		link = bpf_program__attach(prog);
 		if (link) {
 			t->links[t->nlinks++] = link;
-			t->covered |= hooks[i].paths;
 			continue;
 		}
 		if (!hooks[i].paths || (hooks[i].paths & BIT(PATH_X64))) {
 			snprintf(why, WHY_LEN, "attaching %s failed (%s)",
-				 hooks[i].func ? hooks[i].func : hooks[i].prog,
-				 strerror(errno));
+				 hook_target(&hooks[i]), strerror(errno));
 			return -errno;
 		}
 		mark_uncovered(t, hooks[i].paths, "attaching %s failed",
-			       hooks[i].func);
+			       hook_target(&hooks[i]));
 	}
 	return 0;
 }
@@ -408,16 +412,11 @@ static int attach_hooks(struct tracer *t, const struct hook *hooks, size_t n,
 int attach_links(struct tracer *t, char *why)
 {
 	const struct mode *m = &modes[t->mode];
-	int err, p;
+	int err = attach_hooks(t, m->hooks, m->nhooks, why);
 
-	t->covered = 0;
-	err = attach_hooks(t, m->hooks, m->nhooks, why);
 	if (!err)
 		err = attach_hooks(t, follow_hooks, ARRAY_SIZE(follow_hooks),
 				   why);
-	for (p = 0; p < PATH_MAX; p++)
-		if (t->uncovered[p][0])
-			t->covered &= ~BIT(p);
 	return err;
 }
 

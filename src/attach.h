@@ -27,7 +27,6 @@ enum entry_path {
 struct tracer {
 	struct shmtrace_bpf *skel;
 	enum attach_mode mode;
-	unsigned int covered;		/* bitmask of 1 << entry_path */
 	char uncovered[PATH_MAX][WHY_LEN];	/* why a path is not covered */
 	struct bpf_link *links[MAX_LINKS];
 	int nlinks;

@@ -212,10 +212,13 @@ static int fill_maps(struct run *r, char *why)
 			 r->cfg->cgroup, strerror(errno));
 		return -errno;
 	}
-	if (r->have_cmd)
-		return bpf_map__update_elem(skel->maps.followed,
-					    &r->cmd.pid, sizeof(r->cmd.pid),
-					    &one, sizeof(one), 0);
+	if (r->have_cmd &&
+	    bpf_map__update_elem(skel->maps.followed, &r->cmd.pid,
+				 sizeof(r->cmd.pid), &one, sizeof(one), 0)) {
+		snprintf(why, WHY_LEN, "cannot follow the command: %s",
+			 strerror(errno));
+		return -errno;
+	}
 	return 0;
 }
 
@@ -238,8 +241,12 @@ static int try_mode(struct run *r, enum attach_mode mode, char *why)
 		return err;
 	err = shmtrace_bpf__load(t->skel);
 	if (err) {
+		char msg[128];
+
+		/* libbpf's own codes (4000 and up) are not errnos. */
+		libbpf_strerror(err, msg, sizeof(msg));
 		snprintf(why, WHY_LEN, "the kernel refused to load the %s programs (%s)",
-			 attach_mode_name(mode), strerror(-err));
+			 attach_mode_name(mode), msg);
 		return err;
 	}
 	err = fill_maps(r, why);
