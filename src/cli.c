@@ -257,12 +257,6 @@ static int parse_summary(const char *s, enum summary_mode *mode)
 	return 0;
 }
 
-static bool parse_value_key(int key)
-{
-	return (key > 0 && key < 0x80 && strchr("ptuckdnbes", key)) ||
-	       key == OPT_ATTACH;
-}
-
 /* Parses the value of option key into cfg: NULL, or what is wrong. */
 static const char *parse_value(int key, char *arg, struct config *cfg)
 {
@@ -308,14 +302,29 @@ static const char *parse_value(int key, char *arg, struct config *cfg)
 }
 
 /* "--pid" for 'p': names the option in error messages. */
-static const char *option_name(int key)
+static const struct argp_option *find_option(int key)
 {
 	const struct argp_option *o;
 
 	for (o = options; o->name || o->doc; o++)
-		if (o->key == key)
-			return o->name;
-	return "?";
+		if (o->name && o->key == key)
+			return o;
+	return NULL;
+}
+
+static const char *option_name(int key)
+{
+	const struct argp_option *o = find_option(key);
+
+	return o ? o->name : "?";
+}
+
+/* Options with a value that parse_value() has already taken in. */
+static bool takes_value(int key)
+{
+	const struct argp_option *o = find_option(key);
+
+	return o && o->arg;
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -357,7 +366,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			     arg);
 		return EINVAL;
 	default:
-		return parse_value_key(key) ? 0 : ARGP_ERR_UNKNOWN;
+		return takes_value(key) ? 0 : ARGP_ERR_UNKNOWN;
 	}
 	return 0;
 }

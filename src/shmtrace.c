@@ -45,6 +45,7 @@ struct run {
 	struct output *out;
 	struct segments *segs;
 	int cgroup_fd;		/* --cgroup's directory, or -1 */
+	bool task_storage;	/* pair entry and exit in task storage */
 	struct summary summary;
 	struct command cmd;
 	bool have_cmd;
@@ -173,7 +174,8 @@ static int open_output(const struct config *cfg)
 }
 
 /* Filters and sizes go into the BPF object between open and load. */
-static int configure(struct shmtrace_bpf *skel, const struct config *cfg)
+static int configure(struct shmtrace_bpf *skel, const struct config *cfg,
+		     bool task_storage)
 {
 	struct shmtrace_bpf__rodata *ro = skel->rodata;
 
@@ -190,11 +192,9 @@ static int configure(struct shmtrace_bpf *skel, const struct config *cfg)
 	ro->follow_on = cfg->command != NULL;
 	/* Wake the reader a few times per buffer; a timer does the rest. */
 	ro->wakeup_bytes = cfg->buffer_bytes / 8;
-	/* Task storage pairs entry and exit fastest; 5.10 has only the hash. */
-	ro->use_task_storage =
-		libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
-	bpf_map__set_autocreate(skel->maps.task_starts, ro->use_task_storage);
-	bpf_map__set_autocreate(skel->maps.starts, !ro->use_task_storage);
+	ro->use_task_storage = task_storage;
+	bpf_map__set_autocreate(skel->maps.task_starts, task_storage);
+	bpf_map__set_autocreate(skel->maps.starts, !task_storage);
 	return bpf_map__set_max_entries(skel->maps.events, cfg->buffer_bytes);
 }
 
@@ -234,7 +234,7 @@ static int try_mode(struct run *r, enum attach_mode mode, char *why)
 			 strerror(errno));
 		return -errno;
 	}
-	err = configure(t->skel, r->cfg);
+	err = configure(t->skel, r->cfg, r->task_storage);
 	if (!err)
 		err = attach_select(t, mode, r->cfg, why);
 	if (err)
@@ -412,13 +412,12 @@ static const char *const loss_reasons[LOSS_MAX] = {
 	[LOSS_EXIT_MISSED] = "exit not seen",
 };
 
-/* One line per kind of loss that grew since the last report. */
-static void report_losses(struct run *r)
+/* One line per kind of loss that grew since the last report; the total. */
+static uint64_t report_losses(struct run *r)
 {
-	uint64_t by_kind[LOSS_MAX];
+	uint64_t by_kind[LOSS_MAX], total = read_losses(r, by_kind);
 	int k;
 
-	read_losses(r, by_kind);
 	for (k = 0; k < LOSS_MAX; k++) {
 		if (by_kind[k] <= r->lost_reported[k])
 			continue;
@@ -427,6 +426,7 @@ static void report_losses(struct run *r)
 			loss_reasons[k]);
 		r->lost_reported[k] = by_kind[k];
 	}
+	return total;
 }
 
 static void reap_child(struct run *r)
@@ -552,12 +552,11 @@ static void print_summary(struct run *r)
 
 static int finish(struct run *r)
 {
-	uint64_t by_kind[LOSS_MAX];
-	/* A record too short to read counts as lost too. */
-	uint64_t lost = read_losses(r, by_kind) + r->malformed;
+	uint64_t lost;
 
 	print_summary(r);
-	report_losses(r);
+	/* A record too short to read counts as lost too. */
+	lost = report_losses(r) + r->malformed;
 	if (r->out_err && r->out_err != -EPIPE)
 		fprintf(stderr, "shmtrace: writing events failed: %s\n",
 			strerror(-r->out_err));
@@ -593,6 +592,9 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	check_environment(&cfg);
 	r.cgroup_fd = open_cgroup(cfg.cgroup);
+	/* Asked once, not per attach mode: 5.10 has only the hash. */
+	r.task_storage =
+		libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
 	output_init(&out, open_output(&cfg), cfg.format, cfg.timestamps);
 	out.lifecycle = cfg.events != 1u << SYS_SHMGET;
 	out.warn = cfg.warn;
