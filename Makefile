@@ -81,14 +81,14 @@ test-deps: $(DEPS_STAMP)
 $(OUTPUT) $(BUILD):
 	@mkdir -p $@
 
-$(OUTPUT)/shmtrace.bpf.o: bpf/shmtrace.bpf.c include/shmtrace.h vmlinux/vmlinux.h $(DEPS_STAMP) | $(OUTPUT)
+$(OUTPUT)/shmtrace.bpf.o: bpf/shmtrace.bpf.c $(wildcard include/*.h include/arch/*.h) vmlinux/vmlinux.h $(DEPS_STAMP) | $(OUTPUT)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
 $(SKEL): $(OUTPUT)/shmtrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name shmtrace_bpf > $@
 
-$(BUILD)/%.o: src/%.c $(wildcard src/*.h) include/shmtrace.h $(SKEL) | $(BUILD)
+$(BUILD)/%.o: src/%.c $(wildcard src/*.h include/*.h include/arch/*.h) $(SKEL) | $(BUILD)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
 $(BIN): $(OBJS)
@@ -105,11 +105,17 @@ TEST_CFLAGS := -g -O1 -Wall -Wextra -Werror $(INCLUDES)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # Everything but main and what needs the kernel: the unit tests and fuzzers.
-PURE_SRCS := src/cli.c src/decode.c src/findings.c src/fmt.c src/output.c \
+PURE_SRCS := src/cli.c src/decode.c src/findings.c src/fmt.c src/output.c src/syscalls.c \
 	src/segments.c src/summary.c
 
 $(OUTPUT)/unit: tests/unit.c $(PURE_SRCS) $(wildcard src/*.h) | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) tests/unit.c $(PURE_SRCS) -lm -o $@
+
+# The BPF object's programs against what attach.c reads from their names.
+HOOKS_SRCS := src/attach.c src/syscalls.c src/cli.c src/decode.c src/fmt.c
+
+$(OUTPUT)/hooks: tests/hooks.c $(HOOKS_SRCS) $(wildcard src/*.h include/*.h include/arch/*.h) $(SKEL) | $(OUTPUT)
+	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) tests/hooks.c $(HOOKS_SRCS) $(LIBS) -lm -o $@
 
 $(OUTPUT)/workload: tests/workload.c | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) -pthread $< -o $@
@@ -123,7 +129,7 @@ $(OUTPUT)/workload32: tests/workload.c | $(OUTPUT)
 
 VM_BINS := $(OUTPUT)/workload-static $(OUTPUT)/workload32
 
-test: test-deps $(BIN) $(OUTPUT)/unit $(OUTPUT)/workload $(VM_BINS)
+test: test-deps $(BIN) $(OUTPUT)/unit $(OUTPUT)/hooks $(OUTPUT)/workload $(VM_BINS)
 	$(MAKE) --no-print-directory SANITIZE=1 BIN=$(OUTPUT)/shmtrace-san
 	$(MAKE) --no-print-directory STATIC=1 BIN=$(OUTPUT)/shmtrace-static
 	tests/run
@@ -145,5 +151,5 @@ bench: $(BIN)
 
 clean:
 	rm -rf $(OUTPUT)/obj $(OUTPUT)/san $(OUTPUT)/static $(OUTPUT)/*.o $(OUTPUT)/*.skel.h \
-		$(OUTPUT)/unit $(OUTPUT)/workload $(OUTPUT)/shmtrace-san shmtrace \
+		$(OUTPUT)/unit $(OUTPUT)/hooks $(OUTPUT)/workload $(OUTPUT)/shmtrace-san shmtrace \
 		$(OUTPUT)/shmtrace-static $(VM_BINS) $(OUTPUT)/vm

@@ -16,15 +16,8 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "shmtrace.h"
+#include "arch.h"
 
-#define NR_IPC_I386	117
-#define NR_SHMGET_I386	395	/* then shmctl 396, shmat 397, shmdt 398 */
-#define NR_SHMDT_I386	398
-#define IPCCALL_SHMAT	21
-#define IPCCALL_SHMDT	22
-#define IPCCALL_SHMGET	23
-#define IPCCALL_SHMCTL	24
-#define TS_COMPAT	0x0002	/* arch/x86/include/asm/thread_info.h */
 #define MAX_THREADS	16384
 
 /* Filters, set by userspace between open and load. */
@@ -276,165 +269,187 @@ out:
 	return 0;
 }
 
+/* Makes a string of what a macro expands to, for section names. */
+#define STR(x)		#x
+#define XSTR(x)		STR(x)
+#define CAT(a, b)	a##b
+#define XCAT(a, b)	CAT(a, b)
+
 /*
- * ipc(2) multiplexes every SysV IPC call (arch/x86 compat_ksys_ipc): the
- * version sits in the upper bits of call; ptr is the fifth argument.
+ * The syscall arguments, read from the caller's registers that the
+ * wrappers take: straight from BTF (fentry), or through CO-RE (kprobe,
+ * raw tracepoints). libbpf knows the native ABI's registers; the
+ * architecture's header names the compat ABI's.
+ */
+#define NATIVE_ARG_DIRECT(r, n)	PT_REGS_PARM##n##_SYSCALL(r)
+#define NATIVE_ARG_CORE(r, n)	PT_REGS_PARM##n##_CORE_SYSCALL(r)
+#define COMPAT_ARG_DIRECT(r, n)	((__u32)(r)->COMPAT_REG##n)
+#define COMPAT_ARG_CORE(r, n)	((__u32)BPF_CORE_READ(r, COMPAT_REG##n))
+
+#define NATIVE_ENTER(how, r, sys)					\
+	on_enter(sys, ABI_NATIVE, NATIVE_ARG_##how(r, 1),		\
+		 NATIVE_ARG_##how(r, 2), NATIVE_ARG_##how(r, 3), 0)
+#define COMPAT_ENTER(how, r, sys)					\
+	on_enter(sys, ABI_COMPAT, COMPAT_ARG_##how(r, 1),		\
+		 COMPAT_ARG_##how(r, 2), COMPAT_ARG_##how(r, 3), 0)
+
+/*
+ * Program names say what userspace needs to know (src/attach.c reads
+ * them): KIND_PATH[_SYSCALL], e.g. kretprobe_compat_shmat. A program
+ * without a syscall in its name reports them all.
+ *
+ * fentry/fexit and kprobe/kretprobe on one syscall wrapper.
+ */
+#define WRAPPER_HOOKS(name, func, enter, ...)				\
+SEC("fentry/" XSTR(func))						\
+int BPF_PROG(fentry_##name, struct pt_regs *regs)			\
+{									\
+	return enter(DIRECT, regs, ##__VA_ARGS__);			\
+}									\
+SEC("fexit/" XSTR(func))						\
+int BPF_PROG(fexit_##name, struct pt_regs *regs, long ret)		\
+{									\
+	return on_exit(ret);						\
+}									\
+SEC("kprobe/" XSTR(func))						\
+int BPF_KPROBE(kprobe_##name, struct pt_regs *regs)			\
+{									\
+	return enter(CORE, regs, ##__VA_ARGS__);			\
+}									\
+SEC("kretprobe/" XSTR(func))						\
+int BPF_KRETPROBE(kretprobe_##name, long ret)				\
+{									\
+	return on_exit(ret);						\
+}
+
+/*
+ * Tracepoints: syscalls:* sees native callers only (it is not emitted for
+ * compat tasks). A program may not read past the event's arguments
+ * (attach fails with EACCES), hence the argument count.
+ */
+#define TP_ARGS_1(ctx)	(ctx)->args[0], 0, 0
+#define TP_ARGS_3(ctx)	(ctx)->args[0], (ctx)->args[1], (ctx)->args[2]
+
+#define TRACEPOINT_HOOKS(sys, id, nargs)				\
+SEC("tracepoint/syscalls/sys_enter_" #sys)				\
+int tpenter_native_##sys(struct trace_event_raw_sys_enter *ctx)		\
+{									\
+	return on_enter(id, ABI_NATIVE, TP_ARGS_##nargs(ctx), 0);	\
+}									\
+SEC("tracepoint/syscalls/sys_exit_" #sys)				\
+int tpexit_native_##sys(struct trace_event_raw_sys_exit *ctx)		\
+{									\
+	return on_exit(ctx->ret);					\
+}
+
+/* Every hook of one syscall, in every mode, for every ABI. */
+#define SYSCALL_HOOKS(NAME, sys, nargs)					\
+	WRAPPER_HOOKS(native_##sys, NATIVE_WRAPPER(sys), NATIVE_ENTER,	\
+		      SYS_##NAME)					\
+	WRAPPER_HOOKS(compat_##sys, COMPAT_WRAPPER(sys), COMPAT_ENTER,	\
+		      SYS_##NAME)					\
+	TRACEPOINT_HOOKS(sys, SYS_##NAME, nargs)
+
+SHM_SYSCALLS(SYSCALL_HOOKS)
+
+#ifdef COMPAT_IPC_WRAPPER
+#define IPCCALL_SHMAT	21	/* include/linux/ipc.h */
+#define IPCCALL_SHMDT	22
+#define IPCCALL_SHMGET	23
+#define IPCCALL_SHMCTL	24
+
+/*
+ * ipc(2) multiplexes every SysV IPC call (compat_ksys_ipc): the version
+ * sits in the upper bits of call; ptr is the fifth argument.
  */
 static __always_inline int on_ipc_enter(__u32 call, __u32 first,
 					__u32 second, __u32 third, __u32 ptr)
 {
 	switch (call & 0xffff) {
 	case IPCCALL_SHMGET:
-		return on_enter(SYS_SHMGET, ABI_I386, first, second, third, 0);
+		return on_enter(SYS_SHMGET, ABI_COMPAT, first, second, third, 0);
 	case IPCCALL_SHMAT:
-		return on_enter(SYS_SHMAT, ABI_I386, first, ptr, second, third);
+		return on_enter(SYS_SHMAT, ABI_COMPAT, first, ptr, second, third);
 	case IPCCALL_SHMDT:
-		return on_enter(SYS_SHMDT, ABI_I386, ptr, 0, 0, 0);
+		return on_enter(SYS_SHMDT, ABI_COMPAT, ptr, 0, 0, 0);
 	case IPCCALL_SHMCTL:
-		return on_enter(SYS_SHMCTL, ABI_I386, first, second, ptr, 0);
+		return on_enter(SYS_SHMCTL, ABI_COMPAT, first, second, ptr, 0);
 	}
 	/* Not ours: release what a missed exit may have left. */
-	return on_enter(SYS_MAX, ABI_I386, 0, 0, 0, 0);
+	return on_enter(SYS_MAX, ABI_COMPAT, 0, 0, 0, 0);
 }
 
-/*
- * The wrappers take the caller's registers: di, si, dx for 64-bit
- * callers; bx, cx, dx (and si, di for ipc) for 32-bit ones.
- */
-#define X64_ARGS(get, r)	get(r, di), get(r, si), get(r, dx), 0
-#define IA32_ARGS(get, r)	(__u32)get(r, bx), (__u32)get(r, cx), \
-				(__u32)get(r, dx), 0
-#define IPC_ARGS(get, r)	get(r, bx), get(r, cx), get(r, dx), \
-				get(r, si), get(r, di)
-#define DIRECT(r, f)		((r)->f)
-#define CORE(r, f)		BPF_CORE_READ(r, f)
+#define IPC_ENTER(how, r)						\
+	on_ipc_enter(COMPAT_ARG_##how(r, 1), COMPAT_ARG_##how(r, 2),	\
+		     COMPAT_ARG_##how(r, 3), COMPAT_ARG_##how(r, 4),	\
+		     COMPAT_ARG_##how(r, 5))
 
-/* fentry/fexit on a syscall wrapper. */
-#define FENTRY_PAIR(name, func, enter, ...)				\
-SEC("fentry/" #func)							\
-int BPF_PROG(fentry_##name, struct pt_regs *regs)			\
-{									\
-	return enter(__VA_ARGS__);					\
-}									\
-SEC("fexit/" #func)							\
-int BPF_PROG(fexit_##name, struct pt_regs *regs, long ret)		\
-{									\
-	return on_exit(ret);						\
+WRAPPER_HOOKS(ipc, COMPAT_IPC_WRAPPER, IPC_ENTER)
+#endif
+
+/* The compat syscall number's syscall, or SYS_MAX if not ours. */
+#define COMPAT_NR_CASE(NAME, sys, nargs)				\
+	case COMPAT_NR(sys):						\
+		return SYS_##NAME;
+
+static __always_inline __u8 compat_syscall(long nr)
+{
+	switch (nr) {
+	SHM_SYSCALLS(COMPAT_NR_CASE)
+	}
+	return SYS_MAX;
 }
-
-/* kprobe/kretprobe on the same wrapper. */
-#define KPROBE_PAIR(name, func, enter, ...)				\
-SEC("kprobe/" #func)							\
-int BPF_KPROBE(kprobe_##name, struct pt_regs *regs)			\
-{									\
-	return enter(__VA_ARGS__);					\
-}									\
-SEC("kretprobe/" #func)							\
-int BPF_KRETPROBE(kretprobe_##name, long ret)				\
-{									\
-	return on_exit(ret);						\
-}
-
-#define WRAPPER_PAIRS(name, x64, ia32, sys)				\
-	FENTRY_PAIR(x64_##name, x64, on_enter, sys, ABI_X86_64,		\
-		    X64_ARGS(DIRECT, regs))				\
-	FENTRY_PAIR(ia32_##name, ia32, on_enter, sys, ABI_I386,		\
-		    IA32_ARGS(DIRECT, regs))				\
-	KPROBE_PAIR(x64_##name, x64, on_enter, sys, ABI_X86_64,		\
-		    X64_ARGS(CORE, regs))				\
-	KPROBE_PAIR(ia32_##name, ia32, on_enter, sys, ABI_I386,		\
-		    IA32_ARGS(CORE, regs))
-
-WRAPPER_PAIRS(shmget, __x64_sys_shmget, __ia32_sys_shmget, SYS_SHMGET)
-WRAPPER_PAIRS(shmat, __x64_sys_shmat, __ia32_compat_sys_shmat, SYS_SHMAT)
-WRAPPER_PAIRS(shmdt, __x64_sys_shmdt, __ia32_sys_shmdt, SYS_SHMDT)
-WRAPPER_PAIRS(shmctl, __x64_sys_shmctl, __ia32_compat_sys_shmctl, SYS_SHMCTL)
-FENTRY_PAIR(ia32_ipc, __ia32_compat_sys_ipc, on_ipc_enter,
-	    IPC_ARGS(DIRECT, regs))
-KPROBE_PAIR(ia32_ipc, __ia32_compat_sys_ipc, on_ipc_enter,
-	    IPC_ARGS(CORE, regs))
-
-/*
- * Tracepoints: syscalls:* sees 64-bit callers only. A program may not read
- * past the event's arguments (attach fails with EACCES): shmdt has one.
- */
-#define TP_ARGS3(ctx)	(ctx)->args[0], (ctx)->args[1], (ctx)->args[2], 0
-#define TP_ARGS1(ctx)	(ctx)->args[0], 0, 0, 0
-
-#define TRACEPOINT_PAIR(name, sys, args)				\
-SEC("tracepoint/syscalls/sys_enter_" #name)				\
-int tp_enter_##name(struct trace_event_raw_sys_enter *ctx)		\
-{									\
-	return on_enter(sys, ABI_X86_64, args(ctx));			\
-}									\
-SEC("tracepoint/syscalls/sys_exit_" #name)				\
-int tp_exit_##name(struct trace_event_raw_sys_exit *ctx)		\
-{									\
-	return on_exit(ctx->ret);					\
-}
-
-TRACEPOINT_PAIR(shmget, SYS_SHMGET, TP_ARGS3)
-TRACEPOINT_PAIR(shmat, SYS_SHMAT, TP_ARGS3)
-TRACEPOINT_PAIR(shmdt, SYS_SHMDT, TP_ARGS1)
-TRACEPOINT_PAIR(shmctl, SYS_SHMCTL, TP_ARGS3)
 
 static __always_inline bool in_compat_syscall(void)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 
-	return BPF_CORE_READ(task, thread_info.status) & TS_COMPAT;
+	return TASK_IN_COMPAT_SYSCALL(task);
 }
 
 static __always_inline bool compat_nr(long nr)
 {
-	return nr == NR_IPC_I386 ||
-	       (nr >= NR_SHMGET_I386 && nr <= NR_SHMDT_I386);
+#ifdef COMPAT_NR_IPC
+	if (nr == COMPAT_NR_IPC)
+		return true;
+#endif
+	return compat_syscall(nr) != SYS_MAX;
 }
 
 /*
  * raw_syscalls fire for every syscall on the system: the number test
- * comes first so that unrelated calls cost one comparison.
+ * comes first so that unrelated calls cost a few comparisons.
  */
 SEC("raw_tracepoint/sys_enter")
-int raw_enter_compat(struct bpf_raw_tracepoint_args *ctx)
+int XCAT(rawenter_, COMPAT_PATHS)(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (void *)ctx->args[0];
 	long nr = ctx->args[1];
-	__u8 sys;
 
 	if (!compat_nr(nr) || !in_compat_syscall())
 		return 0;
-	switch (nr) {
-	case NR_IPC_I386:
-		return on_ipc_enter(IPC_ARGS(CORE, regs));
-	case NR_SHMGET_I386:
-		sys = SYS_SHMGET;
-		break;
-	case NR_SHMGET_I386 + 1:
-		sys = SYS_SHMCTL;
-		break;
-	case NR_SHMGET_I386 + 2:
-		sys = SYS_SHMAT;
-		break;
-	default:
-		sys = SYS_SHMDT;
-	}
-	return on_enter(sys, ABI_I386, IA32_ARGS(CORE, regs));
+#ifdef COMPAT_NR_IPC
+	if (nr == COMPAT_NR_IPC)
+		return IPC_ENTER(CORE, regs);
+#endif
+	return on_enter(compat_syscall(nr), ABI_COMPAT, COMPAT_ARG_CORE(regs, 1),
+			COMPAT_ARG_CORE(regs, 2), COMPAT_ARG_CORE(regs, 3), 0);
 }
 
 SEC("raw_tracepoint/sys_exit")
-int raw_exit_compat(struct bpf_raw_tracepoint_args *ctx)
+int XCAT(rawexit_, COMPAT_PATHS)(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (void *)ctx->args[0];
 
-	if (!compat_nr(BPF_CORE_READ(regs, orig_ax)) || !in_compat_syscall())
+	if (!compat_nr(BPF_CORE_READ(regs, SYSCALL_NR_REG)) ||
+	    !in_compat_syscall())
 		return 0;
 	return on_exit(ctx->args[1]);
 }
 
 /* "-- COMMAND": follow every process the command forks. */
 SEC("raw_tracepoint/sched_process_fork")
-int follow_fork(struct bpf_raw_tracepoint_args *ctx)
+int follow(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *parent = (void *)ctx->args[0];
 	struct task_struct *child = (void *)ctx->args[1];
@@ -452,7 +467,7 @@ int follow_fork(struct bpf_raw_tracepoint_args *ctx)
  * has counted this thread out of signal->live before the tracepoint.
  */
 SEC("raw_tracepoint/sched_process_exit")
-int forget_exit(struct bpf_raw_tracepoint_args *ctx)
+int unfollow(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *task = (void *)ctx->args[0];
 	__u32 tgid = BPF_CORE_READ(task, tgid);

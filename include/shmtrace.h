@@ -1,25 +1,49 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The record shared by the BPF program and userspace. Arguments are kept
- * raw and generic (args[]) so that shmat, shmdt and shmctl fit the same
- * record; userspace decodes them by syscall.
+ * What the BPF program and userspace share: the syscalls, the record, and
+ * the loss counters. Arguments are kept raw and generic (args[]) so that
+ * every syscall fits the same record; userspace decodes them by syscall
+ * (src/syscalls.c).
  */
 #ifndef SHMTRACE_H
 #define SHMTRACE_H
 
 #define TASK_COMM_LEN	16
 
+/*
+ * The syscalls shmtrace reports: X(ENUM, name, number of arguments). The
+ * BPF program makes its hooks from this list, and src/syscalls.c holds
+ * each one's descriptor. What the record's args[] and ret hold:
+ *
+ *   shmget	args[0] key, args[1] size, args[2] shmflg;
+ *		ret: the segment's id
+ *   shmat	args[0] shmid, args[1] shmaddr (the address asked for),
+ *		args[2] shmflg; ret: the address it got
+ *   shmdt	args[0] shmaddr; args[1], args[2] unused (0); ret: 0
+ *   shmctl	args[0] shmid (an index for SHM_STAT, SHM_STAT_ANY),
+ *		args[1] cmd (32-bit callers may add IPC_64),
+ *		args[2] buf, the user address of the struct; ret: 0, or what
+ *		cmd returns (an id for SHM_STAT, an index for IPC_INFO)
+ *
+ * Failed calls have ret -errno, for every syscall.
+ */
+#define SHM_SYSCALLS(X)		\
+	X(SHMGET, shmget, 3)	\
+	X(SHMAT, shmat, 3)	\
+	X(SHMDT, shmdt, 1)	\
+	X(SHMCTL, shmctl, 3)
+
+#define SHM_SYSCALL_ENUM(NAME, name, nargs) SYS_##NAME,
 enum shm_syscall {
-	SYS_SHMGET = 0,
-	SYS_SHMAT,
-	SYS_SHMDT,
-	SYS_SHMCTL,
+	SHM_SYSCALLS(SHM_SYSCALL_ENUM)
 	SYS_MAX,
 };
+#undef SHM_SYSCALL_ENUM
 
+/* The caller's ABI: the architecture's own, or its 32-bit compat one. */
 enum shm_abi {
-	ABI_X86_64 = 0,
-	ABI_I386,
+	ABI_NATIVE = 0,
+	ABI_COMPAT,
 	ABI_MAX,
 };
 
@@ -34,8 +58,8 @@ enum loss_kind {
 struct event {
 	__u64 ts_ns;		/* CLOCK_BOOTTIME at entry */
 	__u64 latency_ns;	/* entry to exit */
-	__s64 ret;		/* id, address or -errno */
-	__u64 args[3];		/* shmget: key, size, shmflg */
+	__s64 ret;		/* see SHM_SYSCALLS */
+	__u64 args[3];		/* see SHM_SYSCALLS */
 	__u32 pid;
 	__u32 tid;
 	__u32 uid;

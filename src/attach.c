@@ -7,82 +7,118 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "arch.h"
 #include "attach.h"
 #include "shmtrace.skel.h"
+#include "syscalls.h"
+#include "util.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define BIT(p) (1u << (p))
-
-enum hook_when {
-	ALWAYS,
-	COMPAT,		/* tracepoint mode with --compat */
-	FOLLOW,		/* "-- COMMAND" */
-};
-
-struct hook {
-	const char *prog;	/* BPF program name */
-	const char *func;	/* kernel function it needs, or NULL */
-	unsigned int paths;	/* entry paths it covers */
-	enum hook_when when;
-	unsigned int syscalls;	/* the syscalls it reports (bitmask) */
-};
-
-#define ANY_SYSCALL (BIT(SYS_MAX) - 1)
-#define X64 BIT(PATH_X64)
-#define IA32 BIT(PATH_IA32)
-#define IPC BIT(PATH_IA32_IPC)
+#define STR(x) #x
+#define XSTR(x) STR(x)
 
 /*
- * Exits come before entries: an exit attached without its entry reports
- * nothing, while an entry without its exit would leave calls unpaired.
+ * A program's name is KIND_TOKEN..., where each token names an entry path
+ * or a syscall; a program that names no syscall reports them all.
  */
-#define PAIR(enter, exit, name, func, path, sys)			\
-	{ exit "_" name, func, path, ALWAYS, BIT(sys) },		\
-	{ enter "_" name, func, path, ALWAYS, BIT(sys) }
-
-#define WRAPPERS(enter, exit, name, x64, ia32, sys)			\
-	PAIR(enter, exit, "x64_" name, x64, X64, sys),			\
-	PAIR(enter, exit, "ia32_" name, ia32, IA32, sys)
-
-#define ALL_WRAPPERS(enter, exit)					\
-	WRAPPERS(enter, exit, "shmget", "__x64_sys_shmget",		\
-		 "__ia32_sys_shmget", SYS_SHMGET),			\
-	WRAPPERS(enter, exit, "shmat", "__x64_sys_shmat",		\
-		 "__ia32_compat_sys_shmat", SYS_SHMAT),			\
-	WRAPPERS(enter, exit, "shmdt", "__x64_sys_shmdt",		\
-		 "__ia32_sys_shmdt", SYS_SHMDT),			\
-	WRAPPERS(enter, exit, "shmctl", "__x64_sys_shmctl",		\
-		 "__ia32_compat_sys_shmctl", SYS_SHMCTL),		\
-	{ exit "_ia32_ipc", "__ia32_compat_sys_ipc", IPC, ALWAYS, ANY_SYSCALL }, \
-	{ enter "_ia32_ipc", "__ia32_compat_sys_ipc", IPC, ALWAYS, ANY_SYSCALL }
-
-static const struct hook fentry_hooks[] = { ALL_WRAPPERS("fentry", "fexit") };
-static const struct hook kprobe_hooks[] = {
-	ALL_WRAPPERS("kprobe", "kretprobe")
+static const struct hook_kind {
+	const char *name;
+	enum attach_mode mode;
+	bool exit;
+	bool hooks_func;	/* the section names a kernel function */
+	enum hook_when when;
+} hook_kinds[] = {
+	{ "fentry", MODE_FENTRY, false, true, ALWAYS },
+	{ "fexit", MODE_FENTRY, true, true, ALWAYS },
+	{ "kprobe", MODE_KPROBE, false, true, ALWAYS },
+	{ "kretprobe", MODE_KPROBE, true, true, ALWAYS },
+	{ "tpenter", MODE_TRACEPOINT, false, false, ALWAYS },
+	{ "tpexit", MODE_TRACEPOINT, true, false, ALWAYS },
+	{ "rawenter", MODE_TRACEPOINT, false, false, COMPAT },
+	{ "rawexit", MODE_TRACEPOINT, true, false, COMPAT },
+	{ "follow", MODE_AUTO, false, false, FOLLOW },
+	{ "unfollow", MODE_AUTO, true, false, FOLLOW },
 };
 
-static const struct hook tracepoint_hooks[] = {
-	PAIR("tp_enter", "tp_exit", "shmget", NULL, X64, SYS_SHMGET),
-	PAIR("tp_enter", "tp_exit", "shmat", NULL, X64, SYS_SHMAT),
-	PAIR("tp_enter", "tp_exit", "shmdt", NULL, X64, SYS_SHMDT),
-	PAIR("tp_enter", "tp_exit", "shmctl", NULL, X64, SYS_SHMCTL),
-	{ "raw_exit_compat", NULL, IA32 | IPC, COMPAT, ANY_SYSCALL },
-	{ "raw_enter_compat", NULL, IA32 | IPC, COMPAT, ANY_SYSCALL },
+static const char *const path_tokens[PATH_MAX] = {
+	[PATH_NATIVE] = "native",
+	[PATH_COMPAT] = "compat",
+	[PATH_COMPAT_IPC] = "ipc",
 };
 
-/* Mode-independent: following the children of "-- COMMAND". */
-static const struct hook follow_hooks[] = {
-	{ "follow_fork", NULL, 0, FOLLOW, ANY_SYSCALL },
-	{ "forget_exit", NULL, 0, FOLLOW, ANY_SYSCALL },
-};
+static const char *const path_names[PATH_MAX] = ARCH_PATH_NAMES;
+
+const char *entry_path_name(enum entry_path path)
+{
+	return path_names[path];
+}
+
+/* The n bytes at s as an entry path or a syscall, into h. */
+static int parse_token(const char *s, size_t n, struct hook *h)
+{
+	int i;
+
+	for (i = 0; i < PATH_MAX; i++) {
+		if (strlen(path_tokens[i]) == n &&
+		    !strncmp(s, path_tokens[i], n)) {
+			h->paths |= BIT(i);
+			return 0;
+		}
+	}
+	i = syscall_by_name(s, n);
+	if (i < 0)
+		return -EINVAL;
+	h->syscalls |= BIT(i);
+	return 0;
+}
+
+static const struct hook_kind *find_kind(const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(hook_kinds); i++)
+		if (strlen(hook_kinds[i].name) == n &&
+		    !strncmp(name, hook_kinds[i].name, n))
+			return &hook_kinds[i];
+	return NULL;
+}
+
+int hook_parse(const char *name, const char *section, struct hook *h)
+{
+	size_t n = strcspn(name, "_");
+	const struct hook_kind *k = find_kind(name, n);
+	const char *slash = strchr(section, '/');
+
+	if (!k || (k->hooks_func && !slash))
+		return -EINVAL;
+	*h = (struct hook){ .mode = k->mode, .exit = k->exit,
+			    .when = k->when,
+			    .func = k->hooks_func ? slash + 1 : NULL };
+	for (name += n; *name; name += n) {
+		n = strcspn(++name, "_");
+		if (parse_token(name, n, h))
+			return -EINVAL;
+	}
+	if (!h->syscalls)
+		h->syscalls = BIT(SYS_MAX) - 1;
+	return 0;
+}
+
+/* The skeleton's programs, each with its link slot in skel->links. */
+#define for_each_skel_prog(p, skel)					\
+	for ((p) = (skel)->skeleton->progs;				\
+	     (p) < (skel)->skeleton->progs + (skel)->skeleton->prog_cnt; (p)++)
+
+static int skel_hook(const struct bpf_prog_skeleton *p, struct hook *h)
+{
+	return hook_parse(p->name, bpf_program__section_name(*p->prog), h);
+}
 
 struct mode {
-	const char *name;
-	const struct hook *hooks;
-	size_t nhooks;
 	/* Whether the kernel can do this mode at all; btf is NULL for modes
 	 * that do not hook functions. */
 	int (*check)(const struct btf *btf, char *why);
+	bool hooks_funcs;
 	bool reads_btf_args;
 };
 
@@ -90,31 +126,11 @@ static int check_fentry(const struct btf *btf, char *why);
 static int check_kprobes(const struct btf *btf, char *why);
 static int check_tracepoints(const struct btf *btf, char *why);
 
-static const struct mode modes[] = {
-	[MODE_FENTRY] = { "fentry", fentry_hooks, ARRAY_SIZE(fentry_hooks),
-			  check_fentry, true },
-	[MODE_KPROBE] = { "kprobe", kprobe_hooks, ARRAY_SIZE(kprobe_hooks),
-			  check_kprobes, false },
-	[MODE_TRACEPOINT] = { "tracepoint", tracepoint_hooks,
-			      ARRAY_SIZE(tracepoint_hooks), check_tracepoints,
-			      false },
+static const struct mode modes[MODE_MAX] = {
+	[MODE_FENTRY] = { check_fentry, true, true },
+	[MODE_KPROBE] = { check_kprobes, true, false },
+	[MODE_TRACEPOINT] = { check_tracepoints, false, false },
 };
-
-static const char *const path_names[PATH_MAX] = {
-	[PATH_X64] = "64-bit syscalls",
-	[PATH_IA32] = "32-bit syscalls",
-	[PATH_IA32_IPC] = "32-bit ipc(2)",
-};
-
-const char *attach_mode_name(enum attach_mode mode)
-{
-	return mode == MODE_AUTO ? "auto" : modes[mode].name;
-}
-
-const char *entry_path_name(enum entry_path path)
-{
-	return path_names[path];
-}
 
 int attach_candidates(enum attach_mode requested, enum attach_mode out[3])
 {
@@ -138,14 +154,15 @@ static int check_fentry(const struct btf *btf, char *why)
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	int id = btf__find_by_name_kind(btf, "__x64_sys_shmget", BTF_KIND_FUNC);
+	const char *func = XSTR(NATIVE_WRAPPER(shmget));
+	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
 	LIBBPF_OPTS(bpf_prog_load_opts, opts,
 		    .expected_attach_type = BPF_TRACE_FENTRY,
 		    .attach_btf_id = id);
 	int fd;
 
 	if (id < 0) {
-		snprintf(why, WHY_LEN, "this kernel has no __x64_sys_shmget");
+		snprintf(why, WHY_LEN, "this kernel has no %s", func);
 		return -ENOENT;
 	}
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", ret0, 2, &opts);
@@ -217,9 +234,11 @@ static int check_tracepoints(const struct btf *btf, char *why)
 	return 0;
 }
 
-static bool hook_wanted(const struct hook *h, const struct config *cfg)
+static bool hook_wanted(const struct hook *h, enum attach_mode mode,
+			const struct config *cfg)
 {
-	if (!(h->syscalls & cfg->events))
+	if ((h->mode != mode && h->mode != MODE_AUTO) ||
+	    !(h->syscalls & cfg->events))
 		return false;
 	switch (h->when) {
 	case COMPAT:
@@ -229,17 +248,6 @@ static bool hook_wanted(const struct hook *h, const struct config *cfg)
 	default:
 		return true;
 	}
-}
-
-/* What a hook attaches to, for messages: the function, or the program. */
-static const char *hook_target(const struct hook *h)
-{
-	return h->func ? h->func : h->prog;
-}
-
-static struct bpf_program *hook_prog(struct tracer *t, const struct hook *h)
-{
-	return bpf_object__find_program_by_name(t->skel->obj, h->prog);
 }
 
 __attribute__((format(printf, 3, 0)))
@@ -285,45 +293,43 @@ static const char *func_problem(const struct btf *btf, const struct mode *m,
 	return NULL;
 }
 
-/* Functions this mode cannot hook on this kernel are left out. */
-static void drop_missing_funcs(struct tracer *t, const struct mode *m,
-			       const struct btf *btf)
+/* Whether the mode loads h on this kernel; says why a path is left out. */
+static bool select_hook(struct tracer *t, const struct hook *h,
+			const struct config *cfg, const struct btf *btf)
 {
 	const char *problem;
-	size_t i;
 
-	for (i = 0; i < m->nhooks; i++) {
-		const struct hook *h = &m->hooks[i];
-
-		if (!h->func || !bpf_program__autoload(hook_prog(t, h)))
-			continue;
-		problem = func_problem(btf, m, h->func);
-		if (!problem)
-			continue;
-		bpf_program__set_autoload(hook_prog(t, h), false);
+	if (h->when == COMPAT && h->mode == t->mode && !cfg->compat)
+		mark_uncovered(t, h->paths, "these need %s", "--compat");
+	if (!hook_wanted(h, t->mode, cfg))
+		return false;
+	problem = h->func && btf ? func_problem(btf, &modes[t->mode], h->func) :
+				    NULL;
+	if (problem)
 		mark_uncovered(t, h->paths, problem, h->func);
-	}
+	return !problem;
 }
 
-static void select_hooks(struct tracer *t, const struct hook *hooks,
-			 size_t n, const struct config *cfg)
+static int select_programs(struct tracer *t, const struct config *cfg,
+			   const struct btf *btf, char *why)
 {
-	size_t i;
+	const struct bpf_prog_skeleton *p;
+	struct hook h;
 
-	for (i = 0; i < n; i++) {
-		bool on = hook_wanted(&hooks[i], cfg);
-
-		bpf_program__set_autoload(hook_prog(t, &hooks[i]), on);
-		if (hooks[i].when == COMPAT && !cfg->compat)
-			mark_uncovered(t, hooks[i].paths,
-				       "these need %s", "--compat");
+	for_each_skel_prog(p, t->skel) {
+		if (skel_hook(p, &h)) {
+			snprintf(why, WHY_LEN, "BPF program %s: name not understood",
+				 p->name);
+			return -EINVAL;
+		}
+		bpf_program__set_autoload(*p->prog,
+					  select_hook(t, &h, cfg, btf));
 	}
-}
-
-/* Modes that hook kernel functions look them up in the kernel's BTF. */
-static bool hooks_functions(const struct mode *m)
-{
-	return m->hooks[0].func != NULL;
+	if (t->uncovered[PATH_NATIVE][0]) {
+		snprintf(why, WHY_LEN, "%s", t->uncovered[PATH_NATIVE]);
+		return -ENOENT;
+	}
+	return 0;
 }
 
 static struct btf *load_btf(const struct config *cfg, char *why)
@@ -337,25 +343,6 @@ static struct btf *load_btf(const struct config *cfg, char *why)
 	return btf;
 }
 
-static int select_programs(struct tracer *t, const struct mode *m,
-			   const struct config *cfg, const struct btf *btf,
-			   char *why)
-{
-	struct bpf_program *prog;
-
-	bpf_object__for_each_program(prog, t->skel->obj)
-		bpf_program__set_autoload(prog, false);
-	select_hooks(t, m->hooks, m->nhooks, cfg);
-	select_hooks(t, follow_hooks, ARRAY_SIZE(follow_hooks), cfg);
-	if (btf)
-		drop_missing_funcs(t, m, btf);
-	if (t->uncovered[PATH_X64][0]) {
-		snprintf(why, WHY_LEN, "%s", t->uncovered[PATH_X64]);
-		return -ENOENT;
-	}
-	return 0;
-}
-
 int attach_select(struct tracer *t, enum attach_mode mode,
 		  const struct config *cfg, char *why)
 {
@@ -365,65 +352,67 @@ int attach_select(struct tracer *t, enum attach_mode mode,
 
 	t->mode = mode;
 	memset(t->uncovered, 0, sizeof(t->uncovered));
-	if (hooks_functions(m)) {
+	if (m->hooks_funcs) {
 		btf = load_btf(cfg, why);
 		if (!btf)
 			return -ENOENT;
 	}
 	err = m->check(btf, why);
 	if (!err)
-		err = select_programs(t, m, cfg, btf, why);
+		err = select_programs(t, cfg, btf, why);
 	/* Freed before libbpf parses its own copy: a lower peak RSS. */
 	btf__free(btf);
 	return err;
 }
 
-static int attach_hooks(struct tracer *t, const struct hook *hooks, size_t n,
-			char *why)
+/* What a hook attaches to, for messages: the function, or the program. */
+static const char *hook_target(const struct hook *h,
+			       const struct bpf_prog_skeleton *p)
 {
-	struct bpf_program *prog;
-	struct bpf_link *link;
-	size_t i;
+	return h->func ? h->func : p->name;
+}
 
-	for (i = 0; i < n; i++) {
-		prog = hook_prog(t, &hooks[i]);
-		if (!bpf_program__autoload(prog))
+/* Attaches the selected exits (exit) or entries (!exit). */
+static int attach_pass(struct tracer *t, bool exit, char *why)
+{
+	const struct bpf_prog_skeleton *p;
+	struct hook h;
+
+	for_each_skel_prog(p, t->skel) {
+		if (!bpf_program__autoload(*p->prog) || skel_hook(p, &h) ||
+		    h.exit != exit)
 			continue;
 		/* An entry whose exit did not attach is left out too. */
-		if (hooks[i].paths &&
-		    t->uncovered[__builtin_ctz(hooks[i].paths)][0])
+		if (h.paths && t->uncovered[__builtin_ctz(h.paths)][0])
 			continue;
-		link = bpf_program__attach(prog);
-		if (link) {
-			t->links[t->nlinks++] = link;
+		*p->link = bpf_program__attach(*p->prog);
+		if (*p->link)
 			continue;
-		}
-		if (!hooks[i].paths || (hooks[i].paths & BIT(PATH_X64))) {
+		if (!h.paths || (h.paths & BIT(PATH_NATIVE))) {
 			snprintf(why, WHY_LEN, "attaching %s failed (%s)",
-				 hook_target(&hooks[i]), strerror(errno));
+				 hook_target(&h, p), strerror(errno));
 			return -errno;
 		}
-		mark_uncovered(t, hooks[i].paths, "attaching %s failed",
-			       hook_target(&hooks[i]));
+		mark_uncovered(t, h.paths, "attaching %s failed",
+			       hook_target(&h, p));
 	}
 	return 0;
 }
 
+/*
+ * Exits come before entries: an exit attached without its entry reports
+ * nothing, while an entry without its exit would leave calls unpaired.
+ */
 int attach_links(struct tracer *t, char *why)
 {
-	const struct mode *m = &modes[t->mode];
-	int err = attach_hooks(t, m->hooks, m->nhooks, why);
+	int err = attach_pass(t, true, why);
 
-	if (!err)
-		err = attach_hooks(t, follow_hooks, ARRAY_SIZE(follow_hooks),
-				   why);
-	return err;
+	return err ? err : attach_pass(t, false, why);
 }
 
+/* The skeleton destroys the links it holds. */
 void tracer_destroy(struct tracer *t)
 {
-	while (t->nlinks > 0)
-		bpf_link__destroy(t->links[--t->nlinks]);
 	shmtrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 }

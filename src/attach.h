@@ -1,40 +1,57 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Attach strategies: which BPF programs a mode loads, what it needs from
- * the kernel, and which entry paths (64-bit shmget, 32-bit shmget, 32-bit
- * ipc) it ends up covering.
+ * the kernel, and which entry paths it ends up covering.
  */
 #ifndef SHMTRACE_ATTACH_H
 #define SHMTRACE_ATTACH_H
 
-#include <stddef.h>
+#include <stdbool.h>
 #include "cli.h"
 
 struct shmtrace_bpf;
-struct bpf_link;
 
-/* How a call reaches the kernel on x86_64. */
+/*
+ * How a call reaches the kernel; include/arch/ names them for the
+ * architecture (x86_64: 64-bit syscalls, 32-bit syscalls, 32-bit ipc(2)).
+ */
 enum entry_path {
-	PATH_X64,	/* 64-bit syscalls */
-	PATH_IA32,	/* 32-bit syscalls 395-398 */
-	PATH_IA32_IPC,	/* 32-bit ipc(2) multiplexer */
+	PATH_NATIVE,		/* the native ABI's syscalls */
+	PATH_COMPAT,		/* the compat ABI's syscalls */
+	PATH_COMPAT_IPC,	/* the compat ABI's ipc(2) multiplexer */
 	PATH_MAX,
 };
 
-#define MAX_LINKS 48
 #define WHY_LEN 256
 
 struct tracer {
 	struct shmtrace_bpf *skel;
 	enum attach_mode mode;
 	char uncovered[PATH_MAX][WHY_LEN];	/* why a path is not covered */
-	struct bpf_link *links[MAX_LINKS];
-	int nlinks;
 };
+
+/* What a program's name says about it (bpf/shmtrace.bpf.c). */
+enum hook_when {
+	ALWAYS,
+	COMPAT,			/* tracepoint mode with --compat */
+	FOLLOW,			/* "-- COMMAND" */
+};
+
+struct hook {
+	enum attach_mode mode;	/* MODE_AUTO: part of every mode */
+	bool exit;		/* reports a call (exits attach first) */
+	enum hook_when when;
+	unsigned int paths;	/* entry paths it covers (1 << entry_path) */
+	unsigned int syscalls;	/* syscalls it reports (1 << shm_syscall) */
+	const char *func;	/* the kernel function it hooks, or NULL */
+};
+
+/* Reads a program's name and section; -EINVAL if they say nothing known. */
+int hook_parse(const char *name, const char *section, struct hook *h);
 
 /* The modes to try, in order, for the requested one; returns how many. */
 int attach_candidates(enum attach_mode requested, enum attach_mode out[3]);
-const char *attach_mode_name(enum attach_mode mode);
+/* "64-bit syscalls", ...; NULL for a path the architecture lacks. */
 const char *entry_path_name(enum entry_path path);
 /* Before load: checks the kernel can do mode, selects its programs. */
 int attach_select(struct tracer *t, enum attach_mode mode,

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE
 #include <argp.h>
 #include <ctype.h>
 #include <errno.h>
@@ -7,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "decode.h"
+#include "syscalls.h"
+#include "util.h"
 
 #ifndef SHMTRACE_VERSION
 #define SHMTRACE_VERSION "0.1"
@@ -56,7 +58,7 @@ static const struct argp_option options[] = {
 	{ "failed", 'x', NULL, 0, "Only calls that returned an error", 1 },
 	{ "cgroup", OPT_CGROUP, "PATH", 0, "Only tasks in this cgroup v2 directory", 1 },
 	{ NULL, 0, NULL, 0, "Events:", 1 },
-	{ "events", 'e', "LIST", 0, "Syscalls to trace: shmget (default), shmat, shmdt, shmctl, comma-separated, or all", 1 },
+	{ "events", 'e', "LIST", 0, "Syscalls to trace: %s, comma-separated, or all (default: shmget)", 1 },
 	{ NULL, 0, NULL, 0, "Output:", 2 },
 	{ "summary", 's', "both", OPTION_ARG_OPTIONAL, "At the end, a table per syscall, comm and result (count, errors, latency); =both: the events too", 2 },
 	{ "warn", 'W', NULL, 0, "Report risky patterns (findings) on stderr, or in a JSON findings field", 2 },
@@ -174,24 +176,50 @@ int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-static const char *const mode_names[] = {
+static const char *const mode_names[MODE_MAX] = {
 	[MODE_AUTO] = "auto",
 	[MODE_FENTRY] = "fentry",
 	[MODE_KPROBE] = "kprobe",
 	[MODE_TRACEPOINT] = "tracepoint",
 };
 
+const char *attach_mode_name(enum attach_mode mode)
+{
+	return mode_names[mode];
+}
+
 static int parse_mode(const char *s, enum attach_mode *mode)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(mode_names); i++) {
 		if (!strcmp(s, mode_names[i])) {
 			*mode = i;
 			return 0;
 		}
 	}
 	return -EINVAL;
+}
+
+/* "not one of auto, fentry, kprobe, tracepoint" */
+static const char *mode_problem(void)
+{
+	static char msg[128];
+	size_t len = snprintf(msg, sizeof(msg), "not one of");
+	int m;
+
+	for (m = 0; m < MODE_MAX; m++)
+		len += snprintf(msg + len, sizeof(msg) - len, "%s %s",
+				m ? "," : "", mode_names[m]);
+	return msg;
+}
+
+static const char *events_problem(void)
+{
+	static char msg[128];
+
+	snprintf(msg, sizeof(msg), "not a list of %s or all", syscall_list());
+	return msg;
 }
 
 static int parse_comm(const char *s, struct config *cfg)
@@ -215,20 +243,16 @@ static int parse_id(const char *s, uint32_t *out)
 
 static int parse_event(const char *name, size_t n, unsigned int *mask)
 {
-	int i;
+	int sys = syscall_by_name(name, n);
 
 	if (n == 3 && !strncmp(name, "all", 3)) {
 		*mask |= (1u << SYS_MAX) - 1;
 		return 0;
 	}
-	for (i = 0; i < SYS_MAX; i++) {
-		if (strlen(syscall_name(i)) == n &&
-		    !strncmp(name, syscall_name(i), n)) {
-			*mask |= 1u << i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	if (sys < 0)
+		return -EINVAL;
+	*mask |= 1u << sys;
+	return 0;
 }
 
 int parse_events(const char *s, unsigned int *mask)
@@ -290,10 +314,10 @@ static const char *parse_value(int key, char *arg, struct config *cfg)
 		       "not a power of two from 4K to 1G" : NULL;
 	case OPT_ATTACH:
 		return parse_mode(arg, &cfg->mode) ?
-		       "not one of auto, fentry, kprobe, tracepoint" : NULL;
+		       mode_problem() : NULL;
 	case 'e':
 		return parse_events(arg, &cfg->events) ?
-		       "not a list of shmget, shmat, shmdt, shmctl or all" : NULL;
+		       events_problem() : NULL;
 	case 's':
 		return parse_summary(arg, &cfg->summary) ?
 		       "not 'both' or 'only'" : NULL;
@@ -371,6 +395,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* -e's help lists the syscalls that the parser takes. */
+static char *help_filter(int key, const char *text, void *input)
+{
+	char *doc;
+
+	(void)input;
+	if (key != 'e' || asprintf(&doc, text, syscall_list()) < 0)
+		return (char *)text;
+	return doc;
+}
+
 /*
  * Splits "OPTIONS -- COMMAND": argp sees only what comes before "--".
  * Returns the number of arguments argp sees, or -1 if COMMAND is missing.
@@ -398,6 +433,7 @@ int cli_parse_flags(int argc, char **argv, struct config *cfg,
 		.parser = parse_opt,
 		.args_doc = "[-- COMMAND [ARGS...]]",
 		.doc = doc,
+		.help_filter = help_filter,
 	};
 
 	*cfg = (struct config){

@@ -20,7 +20,11 @@ enum attach_mode {
 	MODE_FENTRY,
 	MODE_KPROBE,
 	MODE_TRACEPOINT,
+	MODE_MAX,
 };
+
+/* "auto", "fentry", ...: what --attach takes. */
+const char *attach_mode_name(enum attach_mode mode);
 
 enum summary_mode {
 	SUMMARY_NONE,

@@ -5,9 +5,8 @@
 #include <sys/shm.h>
 #include <linux/types.h>
 #include "decode.h"
-#include "shmtrace.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "syscalls.h"
+#include "util.h"
 
 struct xlat {
 	uint32_t val;
@@ -53,13 +52,6 @@ static const struct xlat shmctl_cmds[] = {
 	XLAT(IPC_RMID), XLAT(IPC_SET), XLAT(IPC_STAT), XLAT(IPC_INFO),
 	XLAT(SHM_LOCK), XLAT(SHM_UNLOCK), XLAT(SHM_STAT), XLAT(SHM_INFO),
 	XLAT(SHM_STAT_ANY),
-};
-
-static const char *const syscall_names[SYS_MAX] = {
-	[SYS_SHMGET] = "shmget",
-	[SYS_SHMAT] = "shmat",
-	[SYS_SHMDT] = "shmdt",
-	[SYS_SHMCTL] = "shmctl",
 };
 
 #define E(name) [name] = #name
@@ -145,8 +137,9 @@ static uint32_t put_bits(struct sink *s, const struct xlat *x, size_t n,
 	return val;
 }
 
-void decode_shmat_flags(struct sink *s, uint32_t shmflg)
+void decode_shmat_flags(struct sink *s, uint64_t arg)
 {
+	uint32_t shmflg = arg;
 	size_t start = s->len;
 	uint32_t unknown = put_bits(s, shmat_flag_names,
 				    ARRAY_SIZE(shmat_flag_names), shmflg);
@@ -159,8 +152,9 @@ void decode_shmat_flags(struct sink *s, uint32_t shmflg)
 		put_char(s, '0');
 }
 
-void decode_shmctl_cmd(struct sink *s, uint32_t cmd)
+void decode_shmctl_cmd(struct sink *s, uint64_t arg)
 {
+	uint32_t cmd = arg;
 	const char *name = xlat_find(shmctl_cmds, ARRAY_SIZE(shmctl_cmds),
 				     shmctl_cmd(cmd));
 
@@ -178,18 +172,12 @@ void decode_addr(struct sink *s, uint64_t addr)
 		put_str(s, "NULL");
 }
 
-const char *syscall_name(unsigned int syscall)
+void decode_key(struct sink *s, uint64_t key)
 {
-	return syscall < ARRAY_SIZE(syscall_names) ? syscall_names[syscall] :
-						      "unknown";
-}
-
-void decode_key(struct sink *s, uint32_t key)
-{
-	if (!key)
+	if (!(uint32_t)key)
 		put_str(s, "IPC_PRIVATE");
 	else
-		put_hex(s, key, 8);
+		put_hex(s, (uint32_t)key, 8);
 }
 
 static void put_huge_size(struct sink *s, uint32_t code)
@@ -204,8 +192,9 @@ static void put_huge_size(struct sink *s, uint32_t code)
 	put_str(s, "<<SHM_HUGE_SHIFT");
 }
 
-void decode_shmflg(struct sink *s, uint32_t shmflg)
+void decode_shmflg(struct sink *s, uint64_t arg)
 {
+	uint32_t shmflg = arg;
 	uint32_t unknown = shmflg & ~SHM_KNOWN;
 	uint32_t code = (shmflg >> SHM_HUGE_SHIFT) & SHM_HUGE_MASK;
 	uint32_t perms = shmflg & SHM_PERMS;
@@ -256,7 +245,9 @@ void decode_ret(struct sink *s, int64_t ret)
 
 void decode_syscall_ret(struct sink *s, unsigned int syscall, int64_t ret)
 {
-	if (syscall == SYS_SHMAT && !ret_is_error(ret))
+	const struct syscall_desc *d = syscall_desc(syscall);
+
+	if (d && d->ret == RET_ADDR && !ret_is_error(ret))
 		decode_addr(s, ret);
 	else
 		decode_ret(s, ret);

@@ -23,24 +23,22 @@ static inline bool ret_is_error(int64_t ret)
 }
 
 /* IPC_PRIVATE, or the key as 0x%08x like ipcs -m. */
-void decode_key(struct sink *s, uint32_t key);
+void decode_key(struct sink *s, uint64_t key);
 /* strace's order: names, unknown bits, huge page size, permissions. */
-void decode_shmflg(struct sink *s, uint32_t shmflg);
+void decode_shmflg(struct sink *s, uint64_t shmflg);
 /* shmat's flags: SHM_RDONLY|SHM_RND..., unknown bits in hex, or 0. */
-void decode_shmat_flags(struct sink *s, uint32_t shmflg);
+void decode_shmat_flags(struct sink *s, uint64_t shmflg);
 /* shmctl's command by name, IPC_64 stripped; unknown ones in decimal. */
-void decode_shmctl_cmd(struct sink *s, uint32_t cmd);
+void decode_shmctl_cmd(struct sink *s, uint64_t cmd);
 /* A user address: NULL, or 0x in hex. */
 void decode_addr(struct sink *s, uint64_t addr);
-/* "shmget", ...; "unknown" for a value out of range. */
-const char *syscall_name(unsigned int syscall);
 /* The errno's name (ENOENT), or NULL when it has none. */
 const char *errno_name(int64_t err);
 /* errno_name(), or E<number> for an errno without a name. */
 void decode_errno(struct sink *s, int64_t err);
 /* A syscall result: the value in decimal, or the errno's name. */
 void decode_ret(struct sink *s, int64_t ret);
-/* The same for syscall: shmat's address in hex. */
+/* The same for syscall: an address in hex where it returns one. */
 void decode_syscall_ret(struct sink *s, unsigned int syscall, int64_t ret);
 
 #endif /* SHMTRACE_DECODE_H */

@@ -91,3 +91,17 @@ void put_padded(struct sink *s, const char *str, size_t n, int width)
 	if (width < 0)
 		put_mem(s, spaces, pad);
 }
+
+void put_escaped_byte(struct sink *s, const char *prefix, unsigned char c)
+{
+	put_str(s, prefix);
+	put_char(s, "0123456789abcdef"[c >> 4]);
+	put_char(s, "0123456789abcdef"[c & 15]);
+}
+
+void put_us(struct sink *s, uint64_t ns)
+{
+	put_u64(s, ns / 1000);
+	put_char(s, '.');
+	put_dec(s, ns % 1000, 3);
+}

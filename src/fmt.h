@@ -46,6 +46,10 @@ void put_s64(struct sink *s, int64_t v);
 void put_hex(struct sink *s, uint64_t v, int min_digits);
 /* Octal digits only, at least min_digits of them. */
 void put_oct(struct sink *s, uint64_t v, int min_digits);
+/* prefix, then c in two lower-case hex digits: \x1b, \u001b. */
+void put_escaped_byte(struct sink *s, const char *prefix, unsigned char c);
+/* Nanoseconds as microseconds with three decimals: 1234 is 1.234. */
+void put_us(struct sink *s, uint64_t ns);
 /* v right-aligned (width > 0) or left-aligned (width < 0) in spaces. */
 void put_padded(struct sink *s, const char *str, size_t n, int width);
 

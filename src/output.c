@@ -2,18 +2,17 @@
 #include <errno.h>
 #include <time.h>
 #include <unistd.h>
+#include "arch.h"
 #include "decode.h"
 #include "findings.h"
 #include "output.h"
+#include "syscalls.h"
+#include "util.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 /* Longer than any line format_event() can produce. */
 #define MAX_LINE 4096
 
-static const char *const abi_names[ABI_MAX] = {
-	[ABI_X86_64] = "x86_64",
-	[ABI_I386] = "i386",
-};
+static const char *const abi_names[ABI_MAX] = ARCH_ABI_NAMES;
 
 /* The record comes from memory shared with the kernel: check every index. */
 static const char *name_of(const char *const *names, size_t n, unsigned int i)
@@ -99,18 +98,9 @@ void put_comm_text(struct sink *s, const char *comm, size_t n)
 		} else if (c > ' ' && c < 0x7f) {
 			put_char(s, c);
 		} else {
-			put_str(s, "\\x");
-			put_char(s, "0123456789abcdef"[c >> 4]);
-			put_char(s, "0123456789abcdef"[c & 15]);
+			put_escaped_byte(s, "\\x", c);
 		}
 	}
-}
-
-static void put_u_escape(struct sink *s, unsigned char c)
-{
-	put_str(s, "\\u00");
-	put_char(s, "0123456789abcdef"[c >> 4]);
-	put_char(s, "0123456789abcdef"[c & 15]);
 }
 
 /* Length of the valid UTF-8 sequence at p, or 0 if there is none. */
@@ -164,23 +154,16 @@ void put_json_string(struct sink *s, const char *str, size_t n)
 			put_char(s, p[i++]);
 		} else if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 &&
 			   p[i + 1] <= 0x9f) {
-			put_u_escape(s, p[i + 1]);
+			put_escaped_byte(s, "\\u00", p[i + 1]);
 			i += 2;
 		} else if ((len = utf8_len(p + i, n - i))) {
 			put_mem(s, str + i, len);
 			i += len;
 		} else {
-			put_u_escape(s, p[i++]);
+			put_escaped_byte(s, "\\u00", p[i++]);
 		}
 	}
 	put_char(s, '"');
-}
-
-static void put_latency_us(struct sink *s, uint64_t ns)
-{
-	put_u64(s, ns / 1000);
-	put_char(s, '.');
-	put_dec(s, ns % 1000, 3);
 }
 
 /* A text column: its header, width and what it prints for an event. */
@@ -224,10 +207,11 @@ COLUMN_FN(col_syscall)
 /* shmget names its key; the other calls, their segment's, if known. */
 COLUMN_FN(col_key)
 {
-	if (e->syscall == SYS_SHMGET)
-		decode_key(s, e->args[0]);
-	else if (a && a->key_known)
-		decode_key(s, a->key);
+	const struct syscall_desc *d = syscall_desc(e->syscall);
+	uint64_t key;
+
+	if (d && arg_value(d->key, e, a, &key))
+		decode_key(s, key);
 	else
 		put_char(s, '-');
 }
@@ -246,55 +230,50 @@ COLUMN_FN(col_ret)
 
 COLUMN_FN(col_lat)
 {
-	put_latency_us(s, e->latency_ns);
+	put_us(s, e->latency_ns);
 }
 
-static void put_arg(struct sink *s, const char **sep, const char *name)
+/* A raw value as its format says, for JSON and for undecoded text. */
+static void put_raw(struct sink *s, enum arg_format format, uint64_t v)
 {
-	put_str(s, *sep);
-	put_str(s, name);
-	put_char(s, '=');
-	*sep = ",";
-}
-
-/* The arguments as name=value pairs, with no whitespace. */
-COLUMN_FN(col_args)
-{
-	const char *sep = "";
-
-	switch (e->syscall) {
-	case SYS_SHMGET:
-		put_arg(s, &sep, "size");
-		put_u64(s, e->args[1]);
-		put_arg(s, &sep, "shmflg");
-		decode_shmflg(s, e->args[2]);
+	switch (format) {
+	case FMT_S32:
+		put_s64(s, (int32_t)v);
 		break;
-	case SYS_SHMAT:
-		put_arg(s, &sep, "shmid");
-		put_s64(s, (int32_t)e->args[0]);
-		put_arg(s, &sep, "shmaddr");
-		decode_addr(s, e->args[1]);
-		put_arg(s, &sep, "shmflg");
-		decode_shmat_flags(s, e->args[2]);
+	case FMT_U32:
+		put_u64(s, (uint32_t)v);
 		break;
-	case SYS_SHMDT:
-		put_arg(s, &sep, "shmaddr");
-		decode_addr(s, e->args[0]);
-		if (a && a->shmid >= 0) {
-			put_arg(s, &sep, "shmid");
-			put_s64(s, a->shmid);
-		}
-		break;
-	case SYS_SHMCTL:
-		put_arg(s, &sep, "shmid");
-		put_s64(s, (int32_t)e->args[0]);
-		put_arg(s, &sep, "cmd");
-		decode_shmctl_cmd(s, e->args[1]);
-		put_arg(s, &sep, "buf");
-		decode_addr(s, e->args[2]);
+	case FMT_BOOL:
+		put_str(s, v ? "true" : "false");
 		break;
 	default:
+		put_u64(s, v);
+	}
+}
+
+/* The arguments as name=value pairs, with no whitespace; unknown ones left out. */
+COLUMN_FN(col_args)
+{
+	const struct syscall_desc *d = syscall_desc(e->syscall);
+	const struct syscall_arg *arg;
+	const char *sep = "";
+	uint64_t v;
+
+	if (!d) {
 		put_char(s, '-');
+		return;
+	}
+	for_each_arg(arg, d) {
+		if (!arg->text || !arg_value(arg->src, e, a, &v))
+			continue;
+		put_str(s, sep);
+		put_str(s, arg->text);
+		put_char(s, '=');
+		if (arg->decode)
+			arg->decode(s, v);
+		else
+			put_raw(s, arg->format, v);
+		sep = ",";
 	}
 }
 
@@ -409,78 +388,29 @@ static void put_s64_field(struct sink *s, const char *name, int64_t v)
 	put_s64(s, v);
 }
 
-/* A string field made by one of the decoders. */
-static void put_decoded_field(struct sink *s, const char *name,
-			      void (*decode)(struct sink *s, uint32_t v),
-			      uint32_t v)
+/* Every argument: its raw value (null if unknown), then the decoded one. */
+static void json_args(struct sink *s, const struct syscall_desc *d,
+		      const struct event *e, const struct annotation *a)
 {
-	put_field(s, name);
-	put_char(s, '"');
-	decode(s, v);
-	put_char(s, '"');
-}
+	const struct syscall_arg *arg;
+	uint64_t v;
 
-/* A number, or null when a is unknown. */
-static void put_key_field(struct sink *s, const struct annotation *a)
-{
-	put_field(s, "key");
-	if (a && a->key_known)
-		put_u64(s, a->key);
-	else
-		put_str(s, "null");
-}
+	for_each_arg(arg, d) {
+		bool known = arg_value(arg->src, e, a, &v);
 
-static void json_shmget(struct sink *s, const struct event *e,
-			const struct annotation *a)
-{
-	put_u64_field(s, "key", (uint32_t)e->args[0]);
-	put_u64_field(s, "size", e->args[1]);
-	put_u64_field(s, "shmflg", (uint32_t)e->args[2]);
-	put_decoded_field(s, "flags", decode_shmflg, e->args[2]);
-	put_field(s, "created");
-	put_str(s, !a || a->created < 0 ? "null" :
-		   a->created ? "true" : "false");
+		put_field(s, arg->json);
+		if (known)
+			put_raw(s, arg->format, v);
+		else
+			put_str(s, "null");
+		if (!arg->json_decoded)
+			continue;
+		put_field(s, arg->json_decoded);
+		put_char(s, '"');
+		arg->decode(s, v);
+		put_char(s, '"');
+	}
 }
-
-static void json_shmat(struct sink *s, const struct event *e,
-		       const struct annotation *a)
-{
-	put_s64_field(s, "shmid", (int32_t)e->args[0]);
-	put_u64_field(s, "addr", e->args[1]);
-	put_u64_field(s, "shmflg", (uint32_t)e->args[2]);
-	put_decoded_field(s, "flags", decode_shmat_flags, e->args[2]);
-	put_key_field(s, a);
-}
-
-static void json_shmdt(struct sink *s, const struct event *e,
-		       const struct annotation *a)
-{
-	put_u64_field(s, "addr", e->args[0]);
-	put_field(s, "shmid");
-	if (a && a->shmid >= 0)
-		put_s64(s, a->shmid);
-	else
-		put_str(s, "null");
-	put_key_field(s, a);
-}
-
-static void json_shmctl(struct sink *s, const struct event *e,
-			const struct annotation *a)
-{
-	put_s64_field(s, "shmid", (int32_t)e->args[0]);
-	put_s64_field(s, "cmd", (int32_t)e->args[1]);
-	put_decoded_field(s, "cmd_name", decode_shmctl_cmd, e->args[1]);
-	put_u64_field(s, "buf", e->args[2]);
-	put_key_field(s, a);
-}
-
-static void (*const json_args[SYS_MAX])(struct sink *s, const struct event *e,
-					 const struct annotation *a) = {
-	[SYS_SHMGET] = json_shmget,
-	[SYS_SHMAT] = json_shmat,
-	[SYS_SHMDT] = json_shmdt,
-	[SYS_SHMCTL] = json_shmctl,
-};
 
 static void json_findings(struct sink *s, const struct event *e,
 			  const struct annotation *a)
@@ -519,8 +449,8 @@ static void format_json(struct output *o, struct sink *s,
 	put_json_string(s, e->comm, sizeof(e->comm));
 	put_str_field(s, "abi", name_of(abi_names, ABI_MAX, e->abi));
 	put_str_field(s, "syscall", syscall_name(e->syscall));
-	if (e->syscall < SYS_MAX)
-		json_args[e->syscall](s, e, a);
+	if (syscall_desc(e->syscall))
+		json_args(s, syscall_desc(e->syscall), e, a);
 	put_s64_field(s, "ret", e->ret);
 	put_field(s, "errno");
 	if (ret_is_error(e->ret)) {

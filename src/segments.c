@@ -7,6 +7,7 @@
 #include <sys/shm.h>
 #include "decode.h"
 #include "segments.h"
+#include "util.h"
 
 #define PROBES		32	/* slots looked at before giving up */
 
@@ -65,14 +66,6 @@ static struct attachment *att_find(struct segments *t, uint32_t tgid,
 }
 
 #define REREAD_MS 10
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* Adds the segments listed in path; those we know already stay as they are. */
 static int read_segments(struct segments *t)
@@ -242,22 +235,20 @@ static void note_shmctl(struct segments *t, const struct event *e,
 	}
 }
 
+/* What each syscall teaches the tables; NULL: nothing. */
+static void (*const notes[SYS_MAX])(struct segments *t, const struct event *e,
+				     struct annotation *a) = {
+	[SYS_SHMGET] = note_shmget,
+	[SYS_SHMAT] = note_shmat,
+	[SYS_SHMDT] = note_shmdt,
+	[SYS_SHMCTL] = note_shmctl,
+};
+
 void segments_annotate(struct segments *t, const struct event *e,
 		       struct annotation *a)
 {
 	*a = (struct annotation){ .shmid = -1, .created = -1 };
-	switch (e->syscall) {
-	case SYS_SHMGET:
-		note_shmget(t, e, a);
-		break;
-	case SYS_SHMAT:
-		note_shmat(t, e, a);
-		break;
-	case SYS_SHMDT:
-		note_shmdt(t, e, a);
-		break;
-	case SYS_SHMCTL:
-		note_shmctl(t, e, a);
-		break;
-	}
+	/* The record comes from memory shared with the kernel. */
+	if (e->syscall < SYS_MAX && notes[e->syscall])
+		notes[e->syscall](t, e, a);
 }

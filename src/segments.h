@@ -50,7 +50,7 @@ struct annotation {
 struct segments {
 	int64_t start_sec;	/* when tracing began, CLOCK_REALTIME */
 	const char *path;	/* /proc/sysvipc/shm, read again for ids we miss */
-	int64_t last_read_ms;
+	uint64_t last_read_ms;
 	struct segment seg[SEG_SLOTS];
 	struct attachment att[ATT_SLOTS];
 };

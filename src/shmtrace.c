@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * shmtrace: trace System V shmget calls.
+ * shmtrace: trace System V shared memory calls (shmget, shmat, shmdt, shmctl).
  *
  * open -> configure -> load -> attach (the first mode that works)
  * -> start the command, if any -> poll the ring buffer -> clean up.
@@ -32,6 +32,8 @@
 #include "output.h"
 #include "segments.h"
 #include "summary.h"
+#include "syscalls.h"
+#include "util.h"
 #include "shmtrace.skel.h"
 
 #define POLL_MS 50
@@ -87,14 +89,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	(void)level;
 	/* Our own one-line errors say what failed; libbpf's detail is -v. */
 	return verbose ? vfprintf(stderr, fmt, ap) : 0;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
 /* Loading BPF needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN. */
@@ -286,7 +280,7 @@ static void print_uncovered(const struct tracer *t)
 	int p, q;
 
 	for (p = 0; p < PATH_MAX; p++) {
-		if (!t->uncovered[p][0])
+		if (!t->uncovered[p][0] || !entry_path_name(p))
 			continue;
 		for (q = 0; q < p; q++)
 			if (!strcmp(t->uncovered[q], t->uncovered[p]))

@@ -4,6 +4,8 @@
 #include "decode.h"
 #include "output.h"
 #include "summary.h"
+#include "syscalls.h"
+#include "util.h"
 
 /* Bucket of v: exact below HIST_SUB, then HIST_SUB steps per octave. */
 static unsigned int bucket_of(uint64_t v)
@@ -93,13 +95,6 @@ uint64_t summary_percentile(const struct summary_row *r, unsigned int p)
 	return v < r->min_ns ? r->min_ns : v;
 }
 
-static void put_us(struct sink *s, uint64_t ns)
-{
-	put_u64(s, ns / 1000);
-	put_char(s, '.');
-	put_dec(s, ns % 1000, 3);
-}
-
 static void put_result(struct sink *s, int64_t result)
 {
 	if (result)
@@ -166,7 +161,7 @@ static const struct summary_column {
 	{ "MAX(us)", 0, cell_max },
 };
 
-#define NCOLUMNS (sizeof(summary_columns) / sizeof(summary_columns[0]))
+#define NCOLUMNS ARRAY_SIZE(summary_columns)
 
 /* Pads what was written since start to column c's width; ends the line. */
 static void end_cell(struct sink *s, size_t start, size_t c)

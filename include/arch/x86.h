@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * x86_64. 64-bit callers enter through __x64_sys_*. 32-bit (i386) callers,
+ * under IA32 emulation, have two ways in: the shm syscalls 395-398, and
+ * the ipc(2) multiplexer (117), which is what 32-bit glibc calls.
+ */
+#ifndef SHMTRACE_ARCH_X86_H
+#define SHMTRACE_ARCH_X86_H
+
+/* The record's abi, by enum shm_abi: ABI_NATIVE, ABI_COMPAT. */
+#define ARCH_ABI_NAMES		{ "x86_64", "i386" }
+/* Entry paths, by enum entry_path (src/attach.h), as the banner names them. */
+#define ARCH_PATH_NAMES		{ "64-bit syscalls", "32-bit syscalls", \
+				  "32-bit ipc(2)" }
+
+/*
+ * The wrappers fentry and kprobe hook; never ksys_*, which some kernels
+ * inline into them and others do not.
+ */
+#define NATIVE_WRAPPER(sys)	__x64_sys_##sys
+#define COMPAT_WRAPPER(sys)	COMPAT_WRAPPER_##sys
+#define COMPAT_WRAPPER_shmget	__ia32_sys_shmget
+#define COMPAT_WRAPPER_shmat	__ia32_compat_sys_shmat
+#define COMPAT_WRAPPER_shmdt	__ia32_sys_shmdt
+#define COMPAT_WRAPPER_shmctl	__ia32_compat_sys_shmctl
+#define COMPAT_IPC_WRAPPER	__ia32_compat_sys_ipc
+
+/* arch/x86/entry/syscalls/syscall_32.tbl */
+#define COMPAT_NR(sys)		COMPAT_NR_##sys
+#define COMPAT_NR_shmget	395
+#define COMPAT_NR_shmctl	396
+#define COMPAT_NR_shmat		397
+#define COMPAT_NR_shmdt		398
+#define COMPAT_NR_IPC		117
+
+/* The entry paths raw_syscalls covers for compat callers (program name). */
+#define COMPAT_PATHS		compat_ipc
+
+/* i386 passes arguments in bx, cx, dx, si, di; libbpf names x86_64's only. */
+#define COMPAT_REG1		bx
+#define COMPAT_REG2		cx
+#define COMPAT_REG3		dx
+#define COMPAT_REG4		si
+#define COMPAT_REG5		di
+/* Where struct pt_regs keeps the syscall number. */
+#define SYSCALL_NR_REG		orig_ax
+
+/* A task in a 32-bit syscall: TS_COMPAT in thread_info.status. */
+#define TS_COMPAT		0x0002
+#define TASK_IN_COMPAT_SYSCALL(task) \
+	(BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
+
+#endif /* SHMTRACE_ARCH_X86_H */

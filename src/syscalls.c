@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
+#include <string.h>
+#include "decode.h"
+#include "syscalls.h"
+#include "util.h"
+
+/* The JSON field names are a contract: scripts select on them. */
+static const struct syscall_desc syscalls[SYS_MAX] = {
+	[SYS_SHMGET] = {
+		.name = "shmget", .key = SRC_ARG0, .ret = RET_INT,
+		.args = {
+			{ NULL, "key", SRC_ARG0, FMT_U32 },
+			{ "size", "size", SRC_ARG1, FMT_U64 },
+			{ "shmflg", "shmflg", SRC_ARG2, FMT_U32, decode_shmflg,
+			  "flags" },
+			{ NULL, "created", SRC_CREATED, FMT_BOOL },
+		},
+	},
+	[SYS_SHMAT] = {
+		.name = "shmat", .key = SRC_KEY, .ret = RET_ADDR,
+		.args = {
+			{ "shmid", "shmid", SRC_ARG0, FMT_S32 },
+			{ "shmaddr", "addr", SRC_ARG1, FMT_U64, decode_addr },
+			{ "shmflg", "shmflg", SRC_ARG2, FMT_U32,
+			  decode_shmat_flags, "flags" },
+			{ NULL, "key", SRC_KEY, FMT_U32 },
+		},
+	},
+	[SYS_SHMDT] = {
+		.name = "shmdt", .key = SRC_KEY, .ret = RET_INT,
+		.args = {
+			{ "shmaddr", "addr", SRC_ARG0, FMT_U64, decode_addr },
+			{ "shmid", "shmid", SRC_SHMID, FMT_S32 },
+			{ NULL, "key", SRC_KEY, FMT_U32 },
+		},
+	},
+	[SYS_SHMCTL] = {
+		.name = "shmctl", .key = SRC_KEY, .ret = RET_INT,
+		.args = {
+			{ "shmid", "shmid", SRC_ARG0, FMT_S32 },
+			{ "cmd", "cmd", SRC_ARG1, FMT_S32, decode_shmctl_cmd,
+			  "cmd_name" },
+			{ "buf", "buf", SRC_ARG2, FMT_U64, decode_addr },
+			{ NULL, "key", SRC_KEY, FMT_U32 },
+		},
+	},
+};
+
+const struct syscall_desc *syscall_desc(unsigned int syscall)
+{
+	return syscall < ARRAY_SIZE(syscalls) ? &syscalls[syscall] : NULL;
+}
+
+const char *syscall_name(unsigned int syscall)
+{
+	const struct syscall_desc *d = syscall_desc(syscall);
+
+	return d ? d->name : "unknown";
+}
+
+int syscall_by_name(const char *name, size_t n)
+{
+	int i;
+
+	for (i = 0; i < SYS_MAX; i++)
+		if (strlen(syscalls[i].name) == n &&
+		    !strncmp(name, syscalls[i].name, n))
+			return i;
+	return -1;
+}
+
+const char *syscall_list(void)
+{
+	static char list[SYS_MAX * 16];
+	size_t len = 0;
+	int i;
+
+	if (list[0])
+		return list;
+	for (i = 0; i < SYS_MAX; i++)
+		len += snprintf(list + len, sizeof(list) - len, "%s%s",
+				i ? ", " : "", syscalls[i].name);
+	return list;
+}
+
+bool arg_value(enum arg_source src, const struct event *e,
+	       const struct annotation *a, uint64_t *v)
+{
+	switch (src) {
+	case SRC_ARG0:
+	case SRC_ARG1:
+	case SRC_ARG2:
+		*v = e->args[src - SRC_ARG0];
+		return true;
+	case SRC_KEY:
+		*v = a && a->key_known ? a->key : 0;
+		return a && a->key_known;
+	case SRC_SHMID:
+		*v = a && a->shmid >= 0 ? (uint64_t)a->shmid : 0;
+		return a && a->shmid >= 0;
+	case SRC_CREATED:
+		*v = a && a->created > 0;
+		return a && a->created >= 0;
+	default:
+		return false;
+	}
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * One descriptor per syscall, in the spirit of strace's syscall table:
+ * its name, its arguments and its result. It drives the text ARGS column,
+ * the JSON fields, the summary and the -e parser; adding a syscall means
+ * one line in SHM_SYSCALLS (include/shmtrace.h) and one entry here.
+ */
+#ifndef SHMTRACE_SYSCALLS_H
+#define SHMTRACE_SYSCALLS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "fmt.h"
+#include "segments.h"
+#include "shmtrace.h"
+
+#define MAX_ARGS 4
+
+/* Where an argument's value comes from. */
+enum arg_source {
+	SRC_NONE,		/* no such argument (ends the list) */
+	SRC_ARG0,		/* the record's args[0] */
+	SRC_ARG1,
+	SRC_ARG2,
+	SRC_KEY,		/* the segment's key, from the segment tables */
+	SRC_SHMID,		/* the segment's id, from the segment tables */
+	SRC_CREATED,		/* shmget: whether it created the segment */
+};
+
+/* How the raw value reads, in JSON and in text without a decoder. */
+enum arg_format {
+	FMT_U64,
+	FMT_U32,
+	FMT_S32,		/* ids and commands are ints */
+	FMT_BOOL,
+};
+
+struct syscall_arg {
+	const char *text;	/* its name in ARGS, or NULL: not shown there */
+	const char *json;	/* the JSON field of its raw value */
+	enum arg_source src;
+	enum arg_format format;
+	/* In text, the decoded value instead of the raw one; may be NULL. */
+	void (*decode)(struct sink *s, uint64_t v);
+	/* The JSON field of the decoded value, or NULL for none. */
+	const char *json_decoded;
+};
+
+/* How the result reads when it is not an error. */
+enum ret_kind {
+	RET_INT,		/* an id, 0, or what shmctl's cmd returns */
+	RET_ADDR,		/* an address, in hex */
+};
+
+struct syscall_desc {
+	const char *name;
+	enum arg_source key;	/* where the KEY column comes from */
+	enum ret_kind ret;
+	struct syscall_arg args[MAX_ARGS];
+};
+
+#define for_each_arg(arg, d)						\
+	for ((arg) = (d)->args;						\
+	     (arg) < (d)->args + MAX_ARGS && (arg)->src != SRC_NONE; (arg)++)
+
+/* The descriptor of e->syscall, or NULL for a value out of range. */
+const struct syscall_desc *syscall_desc(unsigned int syscall);
+/* "shmget", ...; "unknown" for a value out of range. */
+const char *syscall_name(unsigned int syscall);
+/* The syscall named name (n bytes), or -1. */
+int syscall_by_name(const char *name, size_t n);
+/* "shmget, shmat, shmdt, shmctl": for messages and help. */
+const char *syscall_list(void);
+/*
+ * The value of what src names for e; false if it is unknown (a segment
+ * the tables do not know; a is NULL when there are no tables).
+ */
+bool arg_value(enum arg_source src, const struct event *e,
+	       const struct annotation *a, uint64_t *v);
+
+#endif /* SHMTRACE_SYSCALLS_H */
