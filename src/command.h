@@ -7,7 +7,7 @@
 
 struct command {
 	pid_t pid;
-	int go_fd;	/* closing it lets the child exec */
+	int go_fd;	/* a byte written to it lets the child exec */
 	int err_fd;	/* the child's exec errno, or EOF once it ran */
 };
 
@@ -18,6 +18,8 @@ int command_prepare(struct command *c, char **argv);
  * child has then been reaped).
  */
 int command_start(struct command *c);
+/* Ends the command: SIGTERM, then SIGKILL if it is still there after 2 s. */
+void command_stop(struct command *c);
 /* The shell's convention: the exit code, or 128+N for signal N. */
 int command_exit_code(int wstatus);
 

@@ -555,8 +555,7 @@ static int finish(struct run *r)
 		fprintf(stderr, "shmtrace: writing events failed: %s\n",
 			strerror(-r->out_err));
 	if (r->have_cmd) {
-		kill(r->cmd.pid, SIGTERM);
-		waitpid(r->cmd.pid, NULL, 0);
+		command_stop(&r->cmd);
 	}
 	/* A reader that went away (| head) is a normal way to stop. */
 	if (r->out_err == -EPIPE)

@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# "-- COMMAND": the command runs only once it is traced, never outlives
+# shmtrace, and fails to start the way a shell says so.
+. "$(dirname "$0")/lib.sh"
+
+# gone PID MS: PID no longer exists (or is a zombie) within MS milliseconds.
+gone() {
+	local deadline=$(($(now_ms) + $2)) state
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+		[ -z "$state" ] || [ "$state" = Z ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# shmtrace killed while it loads: the command never runs.
+test_killed_loading() {
+	local name="-- COMMAND: shmtrace killed while loading" tp child i
+	rm -f "$TEST_TMP/ran"
+	"$SHMTRACE" -q -o /dev/null -- sh -c ': >"$0"; sleep 30' "$TEST_TMP/ran" 2>/dev/null &
+	tp=$!
+	for i in $(seq 500); do
+		child=$(pgrep -P "$tp" | head -1)
+		[ -n "$child" ] && break
+		sleep 0.002
+	done
+	kill -KILL "$tp"
+	wait "$tp" 2>/dev/null
+	if [ -z "$child" ]; then
+		fail "$name" "shmtrace made no child"
+		return
+	fi
+	check "$name: the waiting command is gone" gone "$child" 2000
+	sleep 0.5
+	check "$name: the command never ran" test ! -e "$TEST_TMP/ran"
+}
+
+# shmtrace killed while the command runs: the command dies with it.
+test_killed_running() {
+	local name="-- COMMAND: shmtrace killed while the command runs" tp pid
+	rm -f "$TEST_TMP/pid"
+	start_tracer -o /dev/null -- sh -c 'echo $$ >"$0"; exec sleep 30' "$TEST_TMP/pid" ||
+		{ fail "$name" "shmtrace did not start"; return; }
+	for i in $(seq 200); do
+		[ -s "$TEST_TMP/pid" ] && break
+		sleep 0.02
+	done
+	pid=$(cat "$TEST_TMP/pid" 2>/dev/null)
+	kill -KILL "$TRACER_PID"
+	wait "$TRACER_PID" 2>/dev/null
+	if [ -z "$pid" ]; then
+		fail "$name" "the command did not start"
+		return
+	fi
+	check "$name: the command is killed within 1 s" gone "$pid" 1000
+}
+
+# A command that ignores SIGTERM does not keep shmtrace from ending.
+test_stubborn() {
+	local name="-- COMMAND: a command ignoring SIGTERM" start took pid
+	rm -f "$TEST_TMP/pid"
+	start=$(now_ms)
+	"$SHMTRACE" -q -o /dev/null -d 1 -- \
+		bash -c 'trap "" TERM; echo $$ >"$0"; while :; do sleep 0.1; done' "$TEST_TMP/pid"
+	took=$(($(now_ms) - start))
+	pid=$(cat "$TEST_TMP/pid" 2>/dev/null)
+	check "$name: shmtrace ends within 5 s (took $took ms)" test "$took" -lt 5000
+	check "$name: the command is gone" gone "${pid:-0}" 1000
+}
+
+# run_status NAME WANT_STATUS WANT_STDERR COMMAND...
+run_status() {
+	local name=$1 want=$2 want_err=$3 status
+	shift 3
+	"$SHMTRACE" -q -o /dev/null -- "$@" 2>"$TEST_TMP/err"
+	status=$?
+	assert_eq "$name: status $want, stderr '$want_err'" "$want|$want_err" \
+		"$status|$(cat "$TEST_TMP/err")"
+}
+
+test_exec_errors() {
+	local elf=$TEST_TMP/foreign-elf
+	cp /bin/true "$elf"
+	# e_machine (bytes 18-19): EM_AARCH64, which no x86_64 kernel runs.
+	printf '\267\000' | dd of="$elf" bs=1 seek=18 conv=notrunc 2>/dev/null
+	run_status "-- ELF of another architecture" 126 \
+		"shmtrace: cannot run $elf: Exec format error" "$elf"
+	printf '#!/bin/sh\nexit 7\n' >"$TEST_TMP/script"
+	chmod +x "$TEST_TMP/script"
+	run_status "-- a #! script" 7 "" "$TEST_TMP/script"
+	printf 'exit 5\n' >"$TEST_TMP/plain"
+	chmod +x "$TEST_TMP/plain"
+	run_status "-- a script without #!, as sh does" 5 "" "$TEST_TMP/plain"
+	run_status "-- a missing command" 127 \
+		"shmtrace: cannot run no-such-command-x: No such file or directory" no-such-command-x
+	printf 'exit 0\n' >"$TEST_TMP/noexec"
+	chmod -x "$TEST_TMP/noexec"
+	run_status "-- a file without execute permission" 126 \
+		"shmtrace: cannot run $TEST_TMP/noexec: Permission denied" "$TEST_TMP/noexec"
+	run_status "-- a command found in PATH" 3 "" sh -c 'exit 3'
+}
+
+test_killed_loading
+test_killed_running
+test_stubborn
+test_exec_errors
