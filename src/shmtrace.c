@@ -561,9 +561,9 @@ static int finish(struct run *r)
 	if (r->out_err == -EPIPE)
 		return EXIT_OK;
 	if (!r->cfg->quiet)
-		fprintf(stderr, "shmtrace: %llu events, %llu lost\n",
+		fprintf(stderr, "shmtrace: %llu event%s, %llu lost\n",
 			(unsigned long long)r->events,
-			(unsigned long long)lost);
+			r->events == 1 ? "" : "s", (unsigned long long)lost);
 	if (r->out_err)
 		return EXIT_RUNTIME;
 	if (r->cfg->command && r->cmd_status)

@@ -659,6 +659,27 @@ test_help() {
 		"$("$SHMTRACE" --version)|$?"
 }
 
+# The closing line counts in English: 1 event, 2 events.
+test_one_event() {
+	"$SHMTRACE" -o /dev/null -- "$WORKLOAD" comm 6f6e65 0x5e7ffff1 2>"$TEST_TMP/err"
+	assert_eq "closing line: one call is '1 event'" "shmtrace: 1 event, 0 lost" \
+		"$(tail -1 "$TEST_TMP/err")"
+}
+
+# The README's Options block is --help's, headings and order included.
+test_help_layout() {
+	local readme help
+	readme=$(awk '/^## Options$/ { on = 1; next } on && /^```$/ { if (in_block) exit; in_block = 1; next }
+		in_block' README.md)
+	help=$("$SHMTRACE" --help | sed -n '/^ *Events:$/,/--help/p' | sed '$d' |
+		sed -e :a -e '/^\n*$/{$d;N;ba' -e '}')
+	assert_eq "--help: headings and options as in README's Options block" "$readme" "$help"
+	assert_eq "--help: -e comes right under Events:" "  -e, --events=LIST" \
+		"$("$SHMTRACE" --help | grep -A1 '^ *Events:$' | tail -1 | cut -c1-19)"
+	assert_eq "--help: -p is under Filters" "Filters (in the kernel, combined with AND):" \
+		"$("$SHMTRACE" --help | grep -B20 -- '--pid=PID' | grep ':$' | tail -1 | sed 's/^ *//')"
+}
+
 test_man() {
 	local text missing='' o
 	if [ ! -f "$MAN" ]; then
@@ -754,5 +775,7 @@ test_pipe_prompt
 test_head
 test_bad_values
 test_help
+test_help_layout
+test_one_event
 test_man
 test_completion

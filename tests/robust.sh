@@ -42,7 +42,7 @@ hexkey() { printf '0x%08x' "$1"; }
 # The sum of N over the "lost N events (...)" lines of a stderr file.
 lost_sum() { awk '/^shmtrace: lost [0-9]+ events \(/ { s += $3 } END { print s + 0 }' "$1"; }
 # The summary line's events and lost counts: "N M", or "" if absent.
-summary() { sed -n 's/^shmtrace: \([0-9]*\) events, \([0-9]*\) lost$/\1 \2/p' "$1"; }
+summary() { sed -n 's/^shmtrace: \([0-9]*\) events\{0,1\}, \([0-9]*\) lost$/\1 \2/p' "$1"; }
 # No sanitizer report and no crash in a stderr file.
 clean_exit() { ! grep -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|Segmentation' "$1"; }
 is() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
