@@ -1,0 +1,17 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The build's flags: users' builds warn, the tests' builds fail on a warning.
+. "$(dirname "$0")/lib.sh"
+
+test_werror() {
+	local plain tests
+	plain=$(make -n -B .output/obj/fmt.o 2>/dev/null | grep 'fmt\.c')
+	tests=$(make -n -B WERROR=1 .output/obj-werror/fmt.o 2>/dev/null | grep 'fmt\.c')
+	check "build: a plain make warns (-Wall -Wextra) without -Werror" \
+		bash -c "grep -q -- '-Wall -Wextra' <<<'$plain' && ! grep -q -- '-Werror' <<<'$plain'"
+	check "build: the tests' build (WERROR=1) has -Werror" grep -q -- '-Werror' <<<"$tests"
+	check "build: make test builds with WERROR=1" \
+		bash -c "make -n test 2>/dev/null | grep -q 'WERROR=1'"
+}
+
+test_werror
