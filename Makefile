@@ -124,6 +124,10 @@ HOOKS_SRCS := src/attach.c src/syscalls.c src/cli.c src/decode.c src/fmt.c
 $(OUTPUT)/hooks: tests/hooks.c $(HOOKS_SRCS) $(wildcard src/*.h include/*.h include/arch/*.h) $(SKEL) | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) tests/hooks.c $(HOOKS_SRCS) $(LIBS) -lm -o $@
 
+# What shmtrace's 32-bit probe answers; static, for the QEMU guests too.
+$(OUTPUT)/compat32-probe: tests/compat32_probe.c src/compat32.c src/compat32.h | $(OUTPUT)
+	$(CC) $(TEST_CFLAGS) -static tests/compat32_probe.c src/compat32.c -o $@
+
 $(OUTPUT)/workload: tests/workload.c | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) -pthread $< -o $@
 
@@ -134,7 +138,7 @@ $(OUTPUT)/workload-static: tests/workload.c | $(OUTPUT)
 $(OUTPUT)/workload32: tests/workload.c | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) -m32 -static -pthread $< -o $@
 
-VM_BINS := $(OUTPUT)/workload-static $(OUTPUT)/workload32
+VM_BINS := $(OUTPUT)/workload-static $(OUTPUT)/workload32 $(OUTPUT)/compat32-probe
 
 CHECK_BINS := $(OUTPUT)/unit $(OUTPUT)/hooks
 

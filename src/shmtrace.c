@@ -27,6 +27,7 @@
 #include "attach.h"
 #include "cli.h"
 #include "command.h"
+#include "compat32.h"
 #include "decode.h"
 #include "findings.h"
 #include "output.h"
@@ -273,14 +274,28 @@ static void start_tracing(struct run *r)
 	die(EXIT_RUNTIME, "%s%s", n > 1 ? "no attach mode works: " : "", all);
 }
 
-/* Names every entry path that is not covered, grouped by reason. */
+/* Whether no compat caller can exist (asked only when it matters). */
+static bool compat_impossible(const struct tracer *t)
+{
+	return (t->uncovered[PATH_COMPAT][0] || t->uncovered[PATH_COMPAT_IPC][0]) &&
+	       !kernel_runs_32bit();
+}
+
+/*
+ * Names every entry path that is not covered, grouped by reason; a kernel
+ * that cannot run 32-bit programs has no such callers to cover.
+ */
 static void print_uncovered(const struct tracer *t)
 {
+	bool no_compat = compat_impossible(t);
 	const char *sep = " (not covered: ";
 	int p, q;
 
+	if (no_compat)
+		fprintf(stderr, " (32-bit programs cannot run on this kernel)");
 	for (p = 0; p < PATH_MAX; p++) {
-		if (!t->uncovered[p][0] || !entry_path_name(p))
+		if (!t->uncovered[p][0] || !entry_path_name(p) ||
+		    (no_compat && p != PATH_NATIVE))
 			continue;
 		for (q = 0; q < p; q++)
 			if (!strcmp(t->uncovered[q], t->uncovered[p]))
@@ -289,7 +304,8 @@ static void print_uncovered(const struct tracer *t)
 			continue;
 		fprintf(stderr, "%s%s", sep, entry_path_name(p));
 		for (q = p + 1; q < PATH_MAX; q++)
-			if (!strcmp(t->uncovered[q], t->uncovered[p]))
+			if (!strcmp(t->uncovered[q], t->uncovered[p]) &&
+			    entry_path_name(q))
 				fprintf(stderr, ", %s", entry_path_name(q));
 		fprintf(stderr, ": %s", t->uncovered[p]);
 		sep = "; ";

@@ -326,6 +326,10 @@ test_command_32bit() {
 		skip "$name" ".output/workload32 not built"
 		return
 	fi
+	if ! WORKLOAD32=.output/workload32 can_run_32bit; then
+		skip "$name" "$NO32_REASON"
+		return
+	fi
 	timeout 30 "$SHMTRACE" -q --attach tracepoint --compat -o "$TEST_TMP/out" -- \
 		.output/workload32 ipc >"$EXPECT" 2>"$TEST_TMP/err" ||
 		{ fail "$name" "status $?: $(oneline <"$TEST_TMP/err")"; return; }
@@ -483,9 +487,15 @@ test_count() {
 
 test_tracing_options() {
 	quiet_case "-b 4K: a small buffer works" "" "" -q --no-header -b 4K
-	quiet_case "--attach tracepoint: banner names the mode, lists what is not covered" "" \
-		"Tracing shmget via tracepoint (not covered: 32-bit syscalls, 32-bit ipc(2): these need --compat)... Hit Ctrl-C to end."$'\n'"shmtrace: 0 events, 0 lost" \
-		--no-header --attach tracepoint
+	if WORKLOAD32=.output/workload32 can_run_32bit; then
+		quiet_case "--attach tracepoint: banner names the mode, lists what is not covered" "" \
+			"Tracing shmget via tracepoint (not covered: 32-bit syscalls, 32-bit ipc(2): these need --compat)... Hit Ctrl-C to end."$'\n'"shmtrace: 0 events, 0 lost" \
+			--no-header --attach tracepoint
+	else
+		quiet_case "--attach tracepoint: banner says 32-bit programs cannot run here" "" \
+			"Tracing shmget via tracepoint (32-bit programs cannot run on this kernel)... Hit Ctrl-C to end."$'\n'"shmtrace: 0 events, 0 lost" \
+			--no-header --attach tracepoint
+	fi
 	quiet_case "--attach tracepoint --compat: nothing left uncovered" "" \
 		"Tracing shmget via tracepoint... Hit Ctrl-C to end."$'\n'"shmtrace: 0 events, 0 lost" \
 		--no-header --attach tracepoint --compat

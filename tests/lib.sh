@@ -28,6 +28,21 @@ assert_eq() {
 # null, or a string with its quotes); no jq in the QEMU guests.
 json_field() { sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p"; }
 
+# Some kernels refuse every 32-bit program (no IA32 emulation): a fact
+# about the host, not a failure. Asked once per run.
+NO32_REASON="this kernel cannot run 32-bit programs (Exec format error)"
+can_run_32bit() {
+	local f=$TEST_TMP/runs-32bit
+	if [ ! -e "$f" ]; then
+		if "${WORKLOAD32:-.output/workload32}" probe 2>&1 | grep -q 'Exec format error'; then
+			echo no >"$f"
+		else
+			echo yes >"$f"
+		fi
+	fi
+	[ "$(cat "$f")" = yes ]
+}
+
 # check NAME COMMAND...: PASS if the command succeeds, else FAIL with its output.
 check() {
 	local name=$1 out

@@ -46,11 +46,15 @@ uncovered_reason() {
 		tr ';' '\n' | grep -F "$pathname" | sed 's/.*: //; s/)\.\.\..*//' | head -1
 }
 
+# A path this host can have callers on: 32-bit ones need IA32 emulation.
+path_possible() { [[ $1 == x86_64-* ]] || can_run_32bit; }
+
 # run_paths [lifecycle]: every path's workload, expectations in exp.NAME.
 run_paths() {
 	local p name
 	for p in "${PATHS[@]}"; do
 		read -r name wl arg <<<"$p"
+		path_possible "$name" || continue
 		"$wl" "$arg" "$@" >"$TEST_TMP/exp.$name" 2>"$TEST_TMP/wlerr.$name" || return 1
 	done
 }
@@ -60,6 +64,10 @@ check_paths() {
 	local label=$1 kind=$2 p name reason
 	for p in "${PATHS[@]}"; do
 		read -r name _ <<<"$p"
+		if ! path_possible "$name"; then
+			skip "matrix: $KERNEL $label $name" "$NO32_REASON"
+			continue
+		fi
 		"expected_$kind" "$TEST_TMP/exp.$name" >"$TEST_TMP/e"
 		"traced_$kind" "$TEST_TMP/out" "$TEST_TMP/exp.$name" >"$TEST_TMP/g"
 		reason=$(uncovered_reason "$name")

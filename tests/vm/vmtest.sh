@@ -1,7 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Boots Debian's 5.10, 6.1 and 6.12 cloud kernels under QEMU (TCG) and runs
-# tests/matrix.sh inside each: every attach mode x every entry path.
+# tests/matrix.sh inside each: every attach mode x every entry path. The
+# 6.12 kernel boots a second time with ia32_emulation=0: a kernel that
+# refuses 32-bit programs although its BTF has the IA32 entry points, as
+# some hosts of this project's kind do.
 # Prints the guests' PASS/FAIL/SKIP lines tagged with the kernel, then a
 # kernel x mode x path table. Expects the static builds made by `make vmtest`.
 set -uo pipefail
@@ -9,7 +12,8 @@ cd "$(dirname "$0")/../.."
 
 OUT=.output/vm
 CACHE=.output/vm-kernels
-KERNELS=(5.10 6.1 6.12)
+# Guests: name, the kernel it boots, extra kernel parameters.
+GUESTS=("5.10 5.10" "6.1 6.1" "6.12 6.12" "6.12-no32 6.12 ia32_emulation=0")
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-420}
 mkdir -p "$OUT"
 
@@ -29,6 +33,7 @@ build_rootfs() {
 	install .output/shmtrace-static "$root/bin/shmtrace"
 	install .output/workload-static "$root/bin/workload"
 	install .output/workload32 "$root/bin/workload32"
+	install .output/compat32-probe "$root/bin/compat32-probe"
 	copy_with_libs /bin/bash "$root"
 	install -m 644 tests/lib.sh "$root/tests/lib.sh"
 	install -m 755 tests/matrix.sh "$root/tests/matrix.sh"
@@ -45,16 +50,35 @@ build_rootfs() {
 		export TEST_TMP=/tmp/t
 		mkdir -p $TEST_TMP
 		bash /tests/matrix.sh
+		bash /tests/no32.sh
+	EOF
+	cat >"$root/tests/no32.sh" <<-'EOF'
+		# Inside the guest: 32-bit detection, shmtrace's and the tests', is
+		# right both ways, so that a broken one cannot turn 32-bit cases
+		# into SKIPs; and a kernel without IA32 emulation is told so.
+		. /tests/lib.sh
+		want=yes
+		grep -qw ia32_emulation=0 /proc/cmdline && want=no
+		assert_eq "32-bit detection: shmtrace's probe" "runs-32bit $want" "$(compat32-probe)"
+		assert_eq "32-bit detection: the tests'" "$want" "$(can_run_32bit && echo yes || echo no)"
+		[ "$want" = no ] || exit 0
+		shmtrace --attach tracepoint -d 0.3 -o /dev/null 2>$TEST_TMP/err
+		assert_eq "no 32-bit: the banner says so, and asks for no --compat" \
+			"Tracing shmget via tracepoint (32-bit programs cannot run on this kernel)... Hit Ctrl-C to end." \
+			"$(head -1 $TEST_TMP/err)"
+		shmtrace -q -o /dev/null -- /bin/workload32 glibc 2>$TEST_TMP/err
+		assert_eq "no 32-bit: -- a 32-bit program: 126, Exec format error" \
+			"126|shmtrace: cannot run /bin/workload32: Exec format error" "$?|$(cat $TEST_TMP/err)"
 	EOF
 	chmod 755 "$root/tests/vm-run"
 }
 
-# Boots one kernel; its log is $OUT/NAME.log, its PASS/FAIL/SKIP lines
-# (tagged) $OUT/NAME.results.
+# Boots one guest (name, kernel, extra parameters); its log is
+# $OUT/NAME.log, its PASS/FAIL/SKIP lines (tagged) $OUT/NAME.results.
 boot_one() {
-	local name=$1 status
-	tests/vm/boot.sh "$CACHE/$name/vmlinuz" "$OUT/rootfs" "$BOOT_TIMEOUT" \
-		>"$OUT/$name.log" 2>"$OUT/$name.err"
+	local name=$1 kernel=$2 status
+	VM_EXTRA_APPEND=${3:-} tests/vm/boot.sh "$CACHE/$kernel/vmlinuz" "$OUT/rootfs" \
+		"$BOOT_TIMEOUT" >"$OUT/$name.log" 2>"$OUT/$name.err"
 	status=$?
 	grep -aE '^(PASS|FAIL|SKIP): ' "$OUT/$name.log" |
 		sed "s/^\(PASS\|FAIL\|SKIP\): /\1: [vm $name] /" >"$OUT/$name.results"
@@ -67,7 +91,7 @@ boot_one() {
 # The table: one row per kernel and mode (/all: -e all, the lifecycle),
 # one column per entry path.
 print_table() {
-	printf '\n%-8s %-22s %-14s %-14s %-14s %-14s\n' KERNEL MODE x86_64-shmget \
+	printf '\n%-9s %-22s %-14s %-14s %-14s %-14s\n' KERNEL MODE x86_64-shmget \
 		i386-glibc i386-shmget395 i386-ipc117
 	cat "$@" | sed -n 's/^\(PASS\|FAIL\|SKIP\): \[vm \([^]]*\)\] matrix: [^ ]* \([^ ]*\) \([^ :]*\).*/\2 \3 \4 \1/p' |
 		awk '{ cell[$1 " " $2, $3] = $4; if (!seen[$1 " " $2]++) rows[++n] = $1 " " $2 }
@@ -76,7 +100,7 @@ print_table() {
 			for (i = 1; i <= n; i++) {
 				split(rows[i], rk, " ")
 				if (rk[2] == "auto") continue
-				printf "%-8s %-22s", rk[1], rk[2]
+				printf "%-9s %-22s", rk[1], rk[2]
 				for (c = 1; c <= 4; c++) {
 					v = cell[rows[i], cols[c]]
 					printf " %-14s", v == "" ? "-" : v
@@ -92,15 +116,17 @@ if ! tests/vm/fetch-kernels.sh "$CACHE" 2>"$OUT/fetch.err"; then
 fi
 build_rootfs
 # Two guests at a time: each TCG guest keeps one core busy.
-for k in "${KERNELS[@]}"; do
-	boot_one "$k" &
+for g in "${GUESTS[@]}"; do
+	# shellcheck disable=SC2086
+	boot_one $g &
 	while [ "$(jobs -rp | wc -l)" -ge 2 ]; do
 		wait -n
 	done
 done
 wait
 results=()
-for k in "${KERNELS[@]}"; do
+for g in "${GUESTS[@]}"; do
+	k=${g%% *}
 	cat "$OUT/$k.results"
 	results+=("$OUT/$k.results")
 done
