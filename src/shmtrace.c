@@ -293,7 +293,7 @@ static void print_uncovered(const struct tracer *t)
 
 	if (no_compat)
 		fprintf(stderr, " (32-bit programs cannot run on this kernel)");
-	for (p = 0; p < PATH_MAX; p++) {
+	for (p = 0; p < NR_PATHS; p++) {
 		if (!t->uncovered[p][0] || !entry_path_name(p) ||
 		    (no_compat && p != PATH_NATIVE))
 			continue;
@@ -303,7 +303,7 @@ static void print_uncovered(const struct tracer *t)
 		if (q < p)
 			continue;
 		fprintf(stderr, "%s%s", sep, entry_path_name(p));
-		for (q = p + 1; q < PATH_MAX; q++)
+		for (q = p + 1; q < NR_PATHS; q++)
 			if (!strcmp(t->uncovered[q], t->uncovered[p]) &&
 			    entry_path_name(q))
 				fprintf(stderr, ", %s", entry_path_name(q));
