@@ -27,18 +27,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now_ms() { date +%s%3N; }
-oneline() { head -c 2000 | tr '\n' '|'; }
-
-# assert_eq NAME EXPECTED ACTUAL
-assert_eq() {
-	if [ "$2" = "$3" ]; then
-		pass "$1"
-	else
-		fail "$1" "expected '$(printf '%s' "$2" | oneline)', got '$(printf '%s' "$3" | oneline)'"
-	fi
-}
-
 # wait_for PID MS: waits for a child to exit; its status in WAIT_STATUS.
 # Returns 1, leaving it running, if it outlives MS milliseconds.
 wait_for() {

@@ -12,6 +12,22 @@ pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; }
 skip() { echo "SKIP: $1: $2"; }
 
+now_ms() { date +%s%3N; }
+oneline() { head -c 2000 | tr '\n' '|'; }
+
+# assert_eq NAME EXPECTED ACTUAL
+assert_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected '$(printf '%s' "$2" | oneline)', got '$(printf '%s' "$3" | oneline)'"
+	fi
+}
+
+# json_field FIELD: FIELD's value on each JSON line of stdin (numbers,
+# null, or a string with its quotes); no jq in the QEMU guests.
+json_field() { sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p"; }
+
 # check NAME COMMAND...: PASS if the command succeeds, else FAIL with its output.
 check() {
 	local name=$1 out
