@@ -40,13 +40,13 @@ static const struct hook_kind {
 	{ "unfollow", MODE_AUTO, true, false, FOLLOW },
 };
 
-static const char *const path_tokens[PATH_MAX] = {
+static const char *const path_tokens[NR_PATHS] = {
 	[PATH_NATIVE] = "native",
 	[PATH_COMPAT] = "compat",
 	[PATH_COMPAT_IPC] = "ipc",
 };
 
-static const char *const path_names[PATH_MAX] = ARCH_PATH_NAMES;
+static const char *const path_names[NR_PATHS] = ARCH_PATH_NAMES;
 
 const char *entry_path_name(enum entry_path path)
 {
@@ -58,7 +58,7 @@ static int parse_token(const char *s, size_t n, struct hook *h)
 {
 	int i;
 
-	for (i = 0; i < PATH_MAX; i++) {
+	for (i = 0; i < NR_PATHS; i++) {
 		if (strlen(path_tokens[i]) == n &&
 		    !strncmp(s, path_tokens[i], n)) {
 			h->paths |= BIT(i);
@@ -256,7 +256,7 @@ static void mark_uncovered(struct tracer *t, unsigned int paths,
 {
 	int p;
 
-	for (p = 0; p < PATH_MAX; p++)
+	for (p = 0; p < NR_PATHS; p++)
 		if ((paths & BIT(p)) && !t->uncovered[p][0])
 			snprintf(t->uncovered[p], WHY_LEN, fmt, arg);
 }

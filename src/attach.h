@@ -19,7 +19,7 @@ enum entry_path {
 	PATH_NATIVE,		/* the native ABI's syscalls */
 	PATH_COMPAT,		/* the compat ABI's syscalls */
 	PATH_COMPAT_IPC,	/* the compat ABI's ipc(2) multiplexer */
-	PATH_MAX,
+	NR_PATHS,
 };
 
 #define WHY_LEN 256
@@ -27,7 +27,7 @@ enum entry_path {
 struct tracer {
 	struct shmtrace_bpf *skel;
 	enum attach_mode mode;
-	char uncovered[PATH_MAX][WHY_LEN];	/* why a path is not covered */
+	char uncovered[NR_PATHS][WHY_LEN];	/* why a path is not covered */
 };
 
 /* What a program's name says about it (bpf/shmtrace.bpf.c). */

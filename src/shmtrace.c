@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -338,7 +339,7 @@ static void print_uncovered(const struct tracer *t)
 	const char *sep = " (not covered: ";
 	int p, q;
 
-	for (p = 0; p < PATH_MAX; p++) {
+	for (p = 0; p < NR_PATHS; p++) {
 		if (!t->uncovered[p][0] || !entry_path_name(p))
 			continue;
 		for (q = 0; q < p; q++)
@@ -347,7 +348,7 @@ static void print_uncovered(const struct tracer *t)
 		if (q < p)
 			continue;
 		fprintf(stderr, "%s%s", sep, entry_path_name(p));
-		for (q = p + 1; q < PATH_MAX; q++)
+		for (q = p + 1; q < NR_PATHS; q++)
 			if (!strcmp(t->uncovered[q], t->uncovered[p]))
 				fprintf(stderr, ", %s", entry_path_name(q));
 		fprintf(stderr, ": %s", t->uncovered[p]);
@@ -649,6 +650,9 @@ int main(int argc, char **argv)
 	r.cgroup_fd = open_cgroup(cfg.cgroup);
 	r.container_fd = open_container(cfg.container);
 	r.ipc_ns = resolve_ipcns(cfg.ipcns);
+	r.containers = containers_new();
+	if (!r.containers)
+		die(EXIT_RUNTIME, "out of memory");
 	/* Asked once, not per attach mode: 5.10 has only the hash. */
 	r.task_storage =
 		libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
@@ -684,6 +688,7 @@ int main(int argc, char **argv)
 
 	status = finish(&r);
 	summary_free(&r.summary);
+	containers_free(r.containers);
 	ring_buffer__free(r.rb);
 	tracer_destroy(&r.tracer);
 	return status;

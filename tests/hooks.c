@@ -83,7 +83,7 @@ static void test_coverage(const struct shmtrace_bpf *skel)
 	int path, sys, entries, exits;
 
 	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-		for (path = 0; path < PATH_MAX; path++) {
+		for (path = 0; path < NR_PATHS; path++) {
 			if (!entry_path_name(path))
 				continue;
 			for (sys = 0; sys < SYS_MAX; sys++) {
