@@ -19,7 +19,7 @@ VERSION := 0.1
 # Debian packages: to build, and additionally to run the tests.
 BUILD_PKGS := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make pkg-config
 TEST_PKGS := gcc-multilib libc6-dev-i386 jq libzstd-dev busybox-static qemu-system-x86 \
-	libclang-rt-14-dev man-db util-linux
+	libclang-rt-14-dev man-db util-linux podman runc
 
 CFLAGS := -g -O2 -Wall -Wextra -DSHMTRACE_VERSION='"$(VERSION)"'
 INCLUDES := -I$(OUTPUT) -Iinclude -Isrc
@@ -112,7 +112,7 @@ TEST_CFLAGS := -g -O1 -Wall -Wextra -Werror $(INCLUDES)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # Everything but main and what needs the kernel: the unit tests and fuzzers.
-PURE_SRCS := src/cli.c src/decode.c src/findings.c src/fmt.c src/output.c src/syscalls.c \
+PURE_SRCS := src/cli.c src/container.c src/decode.c src/findings.c src/fmt.c src/output.c src/syscalls.c \
 	src/segments.c src/summary.c
 
 $(OUTPUT)/unit: tests/unit.c $(PURE_SRCS) $(wildcard src/*.h) | $(OUTPUT)

@@ -31,6 +31,8 @@ const volatile bool filter_key_on;
 const volatile __u32 filter_key;
 const volatile bool filter_failed;
 const volatile bool filter_cgroup_on;
+const volatile bool filter_container_on;
+const volatile __u32 filter_ipc_ns;
 const volatile bool follow_on;
 /* Backlog (bytes) past which the reader is woken; below it a timer polls. */
 const volatile __u64 wakeup_bytes = 65536;
@@ -79,10 +81,12 @@ struct {
 	__type(value, __u64);
 } losses SEC(".maps");
 
-/* --cgroup: slot 0 holds the cgroup to trace. */
+/* Slot 0: --cgroup's cgroup; slot 1: --container's. */
+#define CGROUP_SLOT_CGROUP	0
+#define CGROUP_SLOT_CONTAINER	1
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
@@ -118,6 +122,21 @@ static __always_inline bool comm_matches(void)
 	return true;
 }
 
+static __always_inline __u32 ipc_ns_of(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, nsproxy, ipc_ns, ns.inum);
+}
+
+/* The number pid has in its own (innermost) pid namespace. */
+static __always_inline __u32 ns_nr(struct pid *pid)
+{
+	unsigned int level = BPF_CORE_READ(pid, level);
+	int nr = 0;
+
+	bpf_core_read(&nr, sizeof(nr), &pid->numbers[level].nr);
+	return nr;
+}
+
 /* The cheap filters come first so that untraced callers cost least. */
 static __always_inline bool task_wanted(__u64 pid_tgid)
 {
@@ -134,8 +153,16 @@ static __always_inline bool task_wanted(__u64 pid_tgid)
 		return false;
 	if (filter_comm_on && !comm_matches())
 		return false;
+	if (filter_ipc_ns &&
+	    ipc_ns_of((void *)bpf_get_current_task()) != filter_ipc_ns)
+		return false;
 	if (filter_cgroup_on &&
-	    bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+	    bpf_current_task_under_cgroup(&cgroup_filter,
+					  CGROUP_SLOT_CGROUP) != 1)
+		return false;
+	if (filter_container_on &&
+	    bpf_current_task_under_cgroup(&cgroup_filter,
+					  CGROUP_SLOT_CONTAINER) != 1)
 		return false;
 	return true;
 }
@@ -226,6 +253,17 @@ static __always_inline void submit(struct event *e)
 	bpf_ringbuf_submit(e, flags);
 }
 
+/* Who the caller is inside its namespaces, and its cgroup. */
+static __always_inline void fill_namespaces(struct event *e)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->ipc_ns = ipc_ns_of(task);
+	e->ns_tid = ns_nr(BPF_CORE_READ(task, thread_pid));
+	e->ns_pid = ns_nr(BPF_CORE_READ(task, group_leader, thread_pid));
+}
+
 static __always_inline int on_exit(long ret)
 {
 	struct start *s = start_slot(false);
@@ -262,6 +300,7 @@ static __always_inline int on_exit(long ret)
 	e->gid = id >> 32;
 	e->syscall = s->syscall;
 	e->abi = s->abi;
+	fill_namespaces(e);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	submit(e);
 out:

@@ -60,13 +60,17 @@ struct event {
 	__u64 latency_ns;	/* entry to exit */
 	__s64 ret;		/* see SHM_SYSCALLS */
 	__u64 args[3];		/* see SHM_SYSCALLS */
-	__u32 pid;
+	__u64 cgroup_id;	/* the caller's cgroup v2 id */
+	__u32 pid;		/* ids as the host (the initial namespace) sees them */
 	__u32 tid;
 	__u32 uid;
 	__u32 gid;
+	__u32 ipc_ns;		/* the caller's IPC namespace: its inode number */
+	__u32 ns_pid;		/* pid and tid in the caller's own pid namespace */
+	__u32 ns_tid;
 	__u8 syscall;		/* enum shm_syscall */
 	__u8 abi;		/* enum shm_abi */
-	__u8 pad[6];
+	__u8 pad[2];
 	char comm[TASK_COMM_LEN];
 };
 

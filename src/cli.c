@@ -45,6 +45,8 @@ enum long_only {
 	OPT_COMPAT,
 	OPT_BTF,
 	OPT_USAGE,
+	OPT_IPCNS,
+	OPT_CONTAINER,
 };
 
 
@@ -60,11 +62,14 @@ static const struct argp_option options[] = {
 	{ "key", 'k', "KEY", 0, "Only this key (0x hex, decimal or IPC_PRIVATE)", 2 },
 	{ "failed", 'x', NULL, 0, "Only calls that returned an error", 2 },
 	{ "cgroup", OPT_CGROUP, "PATH", 0, "Only tasks in this cgroup v2 directory", 2 },
+	{ "ipcns", OPT_IPCNS, "INODE|PID", 0, "Only this IPC namespace: its inode, or a process in it", 2 },
+	{ "container", OPT_CONTAINER, "ID", 0, "Only this container (an id prefix)", 2 },
 	{ NULL, 0, NULL, 0, "Output:", 3 },
 	{ "summary", 's', "both", OPTION_ARG_OPTIONAL, "At the end, a table per syscall, comm and result (count, errors, latency); =both: the events too", 3 },
 	{ "warn", 'W', NULL, 0, "Report risky patterns (findings) on stderr, or in a JSON findings field", 3 },
 	{ "json", 'j', NULL, 0, "JSON Lines, one object per event", 3 },
 	{ "timestamp", 'T', NULL, 0, "Text: add a wall-clock TIME column", 3 },
+	{ "containers", 'C', NULL, 0, "Text: add a CONTAINER column", 3 },
 	{ "output", 'o', "FILE", 0, "Write events to FILE instead of stdout", 3 },
 	{ "no-header", OPT_NO_HEADER, NULL, 0, "Text: no header line", 3 },
 	{ "quiet", 'q', NULL, 0, "No banner on stderr", 3 },
@@ -234,6 +239,18 @@ static int parse_comm(const char *s, struct config *cfg)
 	return 0;
 }
 
+/*
+ * Container ids are 64 hex digits, and a prefix picks one, as docker's
+ * does; systemd-nspawn's are machine names.
+ */
+static int parse_container(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdefghijklmnopqrstuvwxyz"
+			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ_.-");
+
+	return n && n <= 64 && !s[n] ? 0 : -EINVAL;
+}
+
 static int parse_id(const char *s, uint32_t *out)
 {
 	/* 0 and -1 mean "any" to the BPF side and are no real task or user. */
@@ -310,6 +327,13 @@ static const char *parse_value(int key, char *arg, struct config *cfg)
 			return "not a positive count";
 		cfg->count = n;
 		return NULL;
+	case OPT_IPCNS:
+		return parse_id(arg, &cfg->ipcns) ?
+		       "not an IPC namespace inode or a PID" : NULL;
+	case OPT_CONTAINER:
+		cfg->container = arg;
+		return parse_container(arg) ?
+		       "not a container id or its prefix" : NULL;
 	case 'b':
 		return parse_size(arg, &cfg->buffer_bytes) ?
 		       "not a power of two from 4K to 1G" : NULL;
@@ -370,6 +394,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'q': cfg->quiet = true; break;
 	case 'v': cfg->verbose = true; break;
 	case 'W': cfg->warn = true; break;
+	case 'C': cfg->containers = true; break;
 	case '?':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;

@@ -52,6 +52,9 @@ struct config {
 	enum summary_mode summary;
 	bool warn;
 	const char *cgroup;
+	uint32_t ipcns;			/* 0: any; else an inode or a PID */
+	const char *container;		/* an id prefix, or NULL */
+	bool containers;		/* text: a CONTAINER column */
 	const char *output;
 	const char *btf;
 	uint64_t duration_ms;		/* 0: until interrupted */

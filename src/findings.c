@@ -4,6 +4,7 @@
 #include <sys/shm.h>
 #include "decode.h"
 #include "findings.h"
+#include "output.h"
 
 #define WORLD_RW	0006	/* o+r, o+w */
 
@@ -13,6 +14,7 @@ static const char *const names[FINDING_MAX] = {
 	[FINDING_EXCL_ALONE] = "excl-without-creat",
 	[FINDING_HUGETLB_EPERM] = "hugetlb-eperm",
 	[FINDING_FOREIGN_WRITER] = "foreign-writer",
+	[FINDING_SHARED_IPC] = "shared-ipc",
 };
 
 const char *finding_name(enum finding f)
@@ -38,15 +40,30 @@ static unsigned int shmget_findings(const struct event *e,
 	return f;
 }
 
+static unsigned int shmat_findings(const struct event *e,
+				   const struct annotation *a)
+{
+	if (!ret_is_error(e->ret) && !((uint32_t)e->args[2] & SHM_RDONLY) &&
+	    a->seg_known && a->seg.cuid != NO_UID && a->seg.cuid != e->uid)
+		return 1u << FINDING_FOREIGN_WRITER;
+	return 0;
+}
+
+/* --ipc=host, hostIPC: true: the host and its other tenants are reachable. */
+static unsigned int shared_ipc(const struct event *e,
+			       const struct annotation *a)
+{
+	return a->container && e->ipc_ns == HOST_IPC_NS ?
+	       1u << FINDING_SHARED_IPC : 0;
+}
+
 unsigned int findings_check(const struct event *e,
 			    const struct annotation *a)
 {
 	if (e->syscall == SYS_SHMGET)
-		return shmget_findings(e, a);
-	if (e->syscall == SYS_SHMAT && !ret_is_error(e->ret) &&
-	    !((uint32_t)e->args[2] & SHM_RDONLY) && a->seg_known &&
-	    a->seg.cuid != NO_UID && a->seg.cuid != e->uid)
-		return 1u << FINDING_FOREIGN_WRITER;
+		return shmget_findings(e, a) | shared_ipc(e, a);
+	if (e->syscall == SYS_SHMAT)
+		return shmat_findings(e, a) | shared_ipc(e, a);
 	return 0;
 }
 
@@ -78,6 +95,11 @@ void put_finding_reason(struct sink *s, enum finding f,
 		put_u64(s, e->uid);
 		put_str(s, "; the segment was created by uid ");
 		put_u64(s, a->seg.cuid);
+		break;
+	case FINDING_SHARED_IPC:
+		put_str(s, "container ");
+		put_comm_text(s, a->container, strlen(a->container));
+		put_str(s, " uses the host's IPC namespace: the host and every container sharing it can reach these segments");
 		break;
 	default:
 		break;

@@ -4,6 +4,9 @@
 #define SHMTRACE_FINDINGS_H
 
 #include "fmt.h"
+
+/* The initial IPC namespace's inode (PROC_IPC_INIT_INO): the host's. */
+#define HOST_IPC_NS 0xEFFFFFFFu
 #include "segments.h"
 
 enum finding {
@@ -12,6 +15,7 @@ enum finding {
 	FINDING_EXCL_ALONE,	/* IPC_EXCL without IPC_CREAT */
 	FINDING_HUGETLB_EPERM,	/* SHM_HUGETLB refused */
 	FINDING_FOREIGN_WRITER,	/* attached writable by a non-creator */
+	FINDING_SHARED_IPC,	/* a container in the host's IPC namespace */
 	FINDING_MAX,
 };
 

@@ -38,6 +38,8 @@ void output_init(struct output *o, int fd, enum out_format format,
 	o->timestamps = timestamps;
 	o->lifecycle = false;
 	o->warn = false;
+	o->containers = false;
+	o->ncols = 0;
 	o->boot_to_real_ns = boot_to_real_ns();
 	o->tc.sec = INT64_MIN;
 	o->sink = (struct sink){ .buf = o->buf, .cap = sizeof(o->buf) };
@@ -177,12 +179,24 @@ struct column {
 /* A column's formatter; not every one needs every argument. */
 #define COLUMN_FN(fn)							\
 static void fn(struct output *o __attribute__((unused)), struct sink *s,	\
-	       const struct event *e,					\
+	       const struct event *e __attribute__((unused)),		\
 	       const struct annotation *a __attribute__((unused)))
 
 COLUMN_FN(col_time)
 {
 	put_time(o, s, e->ts_ns);
+}
+
+/* The container's short id (12 hex digits, as docker ps), or -: the host. */
+COLUMN_FN(col_container)
+{
+	size_t n = a && a->container ? strlen(a->container) : 0;
+
+	if (!n) {
+		put_char(s, '-');
+		return;
+	}
+	put_comm_text(s, a->container, n == 64 ? 12 : n);
 }
 
 COLUMN_FN(col_pid) { put_u64(s, e->pid); }
@@ -298,15 +312,24 @@ static const struct column lifecycle_columns[] = {
 };
 
 static const struct column time_column = COL("TIME", 15, col_time);
+static const struct column container_column =
+	COL("CONTAINER", 12, col_container);
 
-static const struct column *layout(const struct output *o, size_t *n)
+/* The columns in order: -T's and -C's first, then the layout's. */
+static void build_layout(struct output *o)
 {
-	if (o->lifecycle) {
-		*n = ARRAY_SIZE(lifecycle_columns);
-		return lifecycle_columns;
-	}
-	*n = ARRAY_SIZE(shmget_columns);
-	return shmget_columns;
+	const struct column *cols = o->lifecycle ? lifecycle_columns :
+						   shmget_columns;
+	size_t i, n = o->lifecycle ? ARRAY_SIZE(lifecycle_columns) :
+				     ARRAY_SIZE(shmget_columns);
+
+	o->ncols = 0;
+	if (o->timestamps)
+		o->cols[o->ncols++] = &time_column;
+	if (o->containers)
+		o->cols[o->ncols++] = &container_column;
+	for (i = 0; i < n; i++)
+		o->cols[o->ncols++] = &cols[i];
 }
 
 /* Pads what was written since start to the column's width, then a space. */
@@ -319,45 +342,30 @@ static void end_column(struct sink *s, size_t start, const struct column *c)
 	put_char(s, ' ');
 }
 
-void output_header(struct output *o)
+/* One line: each column's header (e NULL) or value, the last unpadded. */
+static void put_line(struct output *o, struct sink *s, const struct event *e,
+		     const struct annotation *a)
 {
-	struct sink *s = &o->sink;
-	size_t i, n, start;
-	const struct column *cols = layout(o, &n);
+	size_t i, start;
 
-	if (o->format != OUT_TEXT)
-		return;
-	if (o->timestamps) {
+	if (!o->ncols)
+		build_layout(o);
+	for (i = 0; i < o->ncols; i++) {
 		start = s->len;
-		put_str(s, time_column.name);
-		end_column(s, start, &time_column);
+		if (e)
+			o->cols[i]->put(o, s, e, a);
+		else
+			put_str(s, o->cols[i]->name);
+		if (i + 1 < o->ncols)
+			end_column(s, start, o->cols[i]);
 	}
-	for (i = 0; i + 1 < n; i++) {
-		start = s->len;
-		put_str(s, cols[i].name);
-		end_column(s, start, &cols[i]);
-	}
-	put_str(s, cols[n - 1].name);
 	put_char(s, '\n');
 }
 
-static void format_text(struct output *o, struct sink *s,
-			const struct event *e, const struct annotation *a)
+void output_header(struct output *o)
 {
-	size_t i, n, start;
-	const struct column *cols = layout(o, &n);
-	if (o->timestamps) {
-		start = s->len;
-		time_column.put(o, s, e, a);
-		end_column(s, start, &time_column);
-	}
-	for (i = 0; i + 1 < n; i++) {
-		start = s->len;
-		cols[i].put(o, s, e, a);
-		end_column(s, start, &cols[i]);
-	}
-	cols[n - 1].put(o, s, e, a);
-	put_char(s, '\n');
+	if (o->format == OUT_TEXT)
+		put_line(o, &o->sink, NULL, NULL);
 }
 
 static void put_field(struct sink *s, const char *name)
@@ -445,6 +453,14 @@ static void format_json(struct output *o, struct sink *s,
 	put_u64_field(s, "tid", e->tid);
 	put_u64_field(s, "uid", e->uid);
 	put_u64_field(s, "gid", e->gid);
+	put_u64_field(s, "ipc_ns", e->ipc_ns);
+	put_u64_field(s, "ns_pid", e->ns_pid);
+	put_u64_field(s, "ns_tid", e->ns_tid);
+	put_field(s, "container");
+	if (a && a->container)
+		put_json_string(s, a->container, strlen(a->container));
+	else
+		put_str(s, "null");
 	put_field(s, "comm");
 	put_json_string(s, e->comm, sizeof(e->comm));
 	put_str_field(s, "abi", name_of(abi_names, ABI_MAX, e->abi));
@@ -472,7 +488,7 @@ void format_event(struct output *o, struct sink *s, const struct event *e,
 	if (o->format == OUT_JSON)
 		format_json(o, s, e, a);
 	else
-		format_text(o, s, e, a);
+		put_line(o, s, e, a);
 }
 
 int output_event(struct output *o, const struct event *e,

@@ -15,6 +15,8 @@ enum out_format {
 	OUT_JSON,
 };
 
+struct column;
+
 struct time_cache {
 	int64_t sec;		/* the second that prefix holds */
 	size_t len;
@@ -25,10 +27,13 @@ struct output {
 	int fd;
 	enum out_format format;
 	bool timestamps;	/* text: -T time column */
+	bool containers;	/* text: -C container column */
 	bool lifecycle;		/* text: -e's SYSCALL ... ARGS layout */
 	bool warn;		/* JSON: a findings field */
 	int64_t boot_to_real_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	struct time_cache tc;
+	const struct column *cols[16];	/* the text layout, once known */
+	size_t ncols;
 	struct sink sink;
 	char buf[1 << 16];
 };

@@ -1,41 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include "decode.h"
 #include "segments.h"
 #include "util.h"
 
 #define PROBES		32	/* slots looked at before giving up */
+#define REREAD_MS	10
+#define GC_MS		1000
 
 static uint32_t hash(uint64_t v)
 {
 	return (uint32_t)((v * 0x9e3779b97f4a7c15ULL) >> 40);
 }
 
-/* The slot holding id, or NULL. */
-static struct segment *seg_find(struct segments *t, int32_t id)
+static uint32_t seg_hash(uint32_t ns, int32_t id)
 {
-	uint32_t h = hash((uint32_t)id);
+	return hash((uint64_t)ns << 32 | (uint32_t)id);
+}
+
+/* The slot holding (ns, id), or NULL. */
+static struct segment *seg_find(struct segments *t, uint32_t ns, int32_t id)
+{
+	uint32_t h = seg_hash(ns, id);
 	int i;
 
 	for (i = 0; i < PROBES; i++) {
 		struct segment *s = &t->seg[(h + i) % SEG_SLOTS];
 
-		if (s->used && s->id == id)
+		if (s->used && s->id == id && s->ns == ns)
 			return s;
 	}
 	return NULL;
 }
 
-/* A slot for id: its own, a free one, or (table full) the first probed. */
-static struct segment *seg_slot(struct segments *t, int32_t id)
+/* A slot for (ns, id): its own, a free one, or (table full) the first probed. */
+static struct segment *seg_slot(struct segments *t, uint32_t ns, int32_t id)
 {
-	uint32_t h = hash((uint32_t)id);
-	struct segment *s = seg_find(t, id);
+	uint32_t h = seg_hash(ns, id);
+	struct segment *s = seg_find(t, ns, id);
 	int i;
 
 	if (s)
@@ -65,20 +79,15 @@ static struct attachment *att_find(struct segments *t, uint32_t tgid,
 	return for_insert ? &t->att[h % ATT_SLOTS] : NULL;
 }
 
-#define REREAD_MS 10
-
-/* Adds the segments listed in path; those we know already stay as they are. */
-static int read_segments(struct segments *t)
+/* Adds the segments listed in f, of namespace ns; known ones stay as they are. */
+static int parse_table(struct segments *t, FILE *f, uint32_t ns)
 {
-	FILE *f = fopen(t->path, "re");
 	char line[512];
 	int n = 0;
 
-	t->last_read_ms = now_ms();
-	if (!f)
-		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		struct segment s = { .used = true, .from_snapshot = true };
+		struct segment s = { .used = true, .from_snapshot = true,
+				     .ns = ns };
 		int key, id;
 		long long ctime;
 
@@ -92,20 +101,218 @@ static int read_segments(struct segments *t)
 		s.id = id;
 		s.mode &= 0777;
 		s.ctime = ctime;
-		if (!seg_find(t, id))
-			*seg_slot(t, id) = s;
+		if (!seg_find(t, ns, id))
+			*seg_slot(t, ns, id) = s;
 		n++;
 	}
+	return n;
+}
+
+/* The IPC namespace of /proc entry name, or 0 if it is no process. */
+static uint32_t ns_of_pid(const char *name)
+{
+	char path[300];
+	struct stat st;
+
+	if (name[0] < '1' || name[0] > '9')
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%s/ns/ipc", name);
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+struct foreign_read {
+	struct segments *t;
+	uint32_t ns;
+	uint32_t pid;
+	int ret;
+};
+
+/*
+ * /proc/sysvipc/shm lists the namespace of whoever opens it, and setns()
+ * moves only the calling thread: a thread of its own enters pid's
+ * namespace, if pid is still in ns, and reads the table there.
+ */
+static void *read_foreign(void *arg)
+{
+	struct foreign_read *r = arg;
+	char ns_path[64];
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	snprintf(ns_path, sizeof(ns_path), "/proc/%u/ns/ipc", r->pid);
+	fd = open(ns_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || st.st_ino != r->ns ||
+	    setns(fd, CLONE_NEWIPC)) {
+		r->ret = -errno;
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	close(fd);
+	f = fopen(r->t->path, "re");
+	if (!f) {
+		r->ret = -errno;
+		return NULL;
+	}
+	r->ret = parse_table(r->t, f, r->ns);
+	fclose(f);
+	return NULL;
+}
+
+static int read_own(struct segments *t)
+{
+	FILE *f = fopen(t->path, "re");
+	int n;
+
+	if (!f)
+		return -errno;
+	n = parse_table(t, f, t->own_ns);
 	fclose(f);
 	return n;
 }
 
-int segments_init(struct segments *t, const char *path)
+static int read_via(struct segments *t, uint32_t ns, uint32_t pid)
+{
+	struct foreign_read r = { .t = t, .ns = ns, .pid = pid, .ret = -ESRCH };
+	pthread_t thread;
+
+	if (!pid || pthread_create(&thread, NULL, read_foreign, &r))
+		return -ESRCH;
+	pthread_join(thread, NULL);
+	return r.ret;
+}
+
+/* A process in namespace ns, or 0: the slow way, a look at every process. */
+static uint32_t find_pid_in(uint32_t ns)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *d;
+	uint32_t pid = 0;
+
+	while (proc && !pid && (d = readdir(proc)))
+		if (ns_of_pid(d->d_name) == ns)
+			pid = strtoul(d->d_name, NULL, 10);
+	if (proc)
+		closedir(proc);
+	return pid;
+}
+
+/*
+ * Reads namespace n's table through pid, a process in it. A caller may be
+ * gone by the time its call is read while its namespace lives on: then
+ * another process in it will do, looked for at most once a second.
+ */
+static int read_segments(struct segments *t, struct ipc_ns *n, uint32_t pid)
+{
+	int ret;
+
+	if (n->inum == t->own_ns)
+		return read_own(t);
+	ret = read_via(t, n->inum, pid);
+	if (ret >= 0 || now_ms() - n->last_scan_ms < GC_MS)
+		return ret;
+	n->last_scan_ms = now_ms();
+	return read_via(t, n->inum, find_pid_in(n->inum));
+}
+
+static void forget_ns(struct segments *t, struct ipc_ns *n)
+{
+	size_t i;
+
+	for (i = 0; i < SEG_SLOTS; i++)
+		if (t->seg[i].used && t->seg[i].ns == n->inum)
+			t->seg[i].used = false;
+	for (i = 0; i < ATT_SLOTS; i++)
+		if (t->att[i].used && t->att[i].ns == n->inum)
+			t->att[i].used = false;
+	n->inum = 0;
+	t->last_ns = NULL;
+}
+
+/*
+ * The namespace's slot, taken (and its table read) when its first call is
+ * seen; when all are taken, the one seen least recently gives way.
+ */
+static struct ipc_ns *ns_enter(struct segments *t, uint32_t inum, uint32_t pid)
+{
+	struct ipc_ns *n = t->last_ns, *oldest = &t->ns[0];
+
+	/* Calls come in runs from one namespace. */
+	if (n && n->inum == inum)
+		goto seen;
+	for (n = t->ns; n < t->ns + NS_SLOTS; n++) {
+		if (n->inum == inum)
+			goto seen;
+		if (n->last_seen_ms < oldest->last_seen_ms)
+			oldest = n;
+	}
+	n = oldest;
+	if (n->inum)
+		forget_ns(t, n);
+	*n = (struct ipc_ns){ .inum = inum, .last_read_ms = now_ms() };
+	read_segments(t, n, pid);
+seen:
+	if (n->inum != t->own_ns)
+		n->last_seen_ms = now_ms();
+	t->last_ns = n;
+	return n;
+}
+
+int segments_init(struct segments *t, const char *path, uint32_t own_ns)
 {
 	memset(t, 0, sizeof(*t));
 	t->start_sec = time(NULL);
 	t->path = path;
-	return read_segments(t);
+	t->own_ns = own_ns;
+	t->last_gc_ms = now_ms();
+	/* Never seen least recently: its table is the one path lists. */
+	t->ns[0] = (struct ipc_ns){ .inum = own_ns, .last_read_ms = now_ms(),
+				    .last_seen_ms = UINT64_MAX };
+	return read_own(t);
+}
+
+/* Marks in live the namespaces of t that some process is in. */
+static void find_live(const struct segments *t, bool live[NS_SLOTS])
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *d;
+	uint32_t ns;
+	int i;
+
+	if (!proc) {
+		memset(live, true, NS_SLOTS);	/* cannot tell: keep all */
+		return;
+	}
+	while ((d = readdir(proc))) {
+		ns = ns_of_pid(d->d_name);
+		for (i = 0; ns && i < NS_SLOTS; i++)
+			if (t->ns[i].inum == ns)
+				live[i] = true;
+	}
+	closedir(proc);
+}
+
+/*
+ * Namespace inodes are reused once freed: a gone namespace's segments
+ * must not be taken for those of the next one with its number.
+ */
+void segments_gc(struct segments *t)
+{
+	bool live[NS_SLOTS] = { false };
+	int i, others = 0;
+
+	if (now_ms() - t->last_gc_ms < GC_MS)
+		return;
+	t->last_gc_ms = now_ms();
+	for (i = 0; i < NS_SLOTS; i++)
+		others += t->ns[i].inum && t->ns[i].inum != t->own_ns;
+	if (!others)
+		return;
+	find_live(t, live);
+	for (i = 0; i < NS_SLOTS; i++)
+		if (t->ns[i].inum && t->ns[i].inum != t->own_ns && !live[i])
+			forget_ns(t, &t->ns[i]);
 }
 
 /*
@@ -134,7 +341,7 @@ static int shmget_created(const struct segments *t, const struct event *e,
 static void note_shmget(struct segments *t, const struct event *e,
 			struct annotation *a)
 {
-	struct segment *s = seg_find(t, e->ret);
+	struct segment *s = seg_find(t, e->ipc_ns, e->ret);
 
 	a->key_known = true;
 	a->key = e->args[0];
@@ -148,9 +355,10 @@ static void note_shmget(struct segments *t, const struct event *e,
 	a->created = shmget_created(t, e, s);
 	if (!a->created && s)
 		return;
-	s = seg_slot(t, e->ret);
+	s = seg_slot(t, e->ipc_ns, e->ret);
 	*s = (struct segment){
 		.used = true,
+		.ns = e->ipc_ns,
 		.id = e->ret,
 		.key = e->args[0],
 		.cuid = a->created ? e->uid : NO_UID,
@@ -164,20 +372,27 @@ static void note_shmget(struct segments *t, const struct event *e,
  * A segment made while shmget was not traced (or in the tables' blind
  * spot) may still be listed: read the list again, at most every 10 ms.
  */
-static struct segment *seg_lookup(struct segments *t, int32_t id)
+static struct segment *seg_lookup(struct segments *t, const struct event *e,
+				  uint32_t ns, int32_t id)
 {
-	struct segment *s = seg_find(t, id);
+	struct segment *s = seg_find(t, ns, id);
+	struct ipc_ns *n;
 
-	if (s || now_ms() - t->last_read_ms < REREAD_MS)
+	if (s)
 		return s;
-	read_segments(t);
-	return seg_find(t, id);
+	n = ns_enter(t, ns, e->pid);
+	if (now_ms() - n->last_read_ms < REREAD_MS)
+		return NULL;
+	n->last_read_ms = now_ms();
+	read_segments(t, n, e->pid);
+	return seg_find(t, ns, id);
 }
 
-static void name_segment(struct segments *t, int32_t id,
-			 struct annotation *a)
+/* What the tables know of segment (ns, id); e is the call that names it. */
+static void name_segment(struct segments *t, const struct event *e,
+			 uint32_t ns, int32_t id, struct annotation *a)
 {
-	struct segment *s = seg_lookup(t, id);
+	struct segment *s = seg_lookup(t, e, ns, id);
 
 	a->shmid = id;
 	if (!s)
@@ -193,12 +408,13 @@ static void note_shmat(struct segments *t, const struct event *e,
 {
 	struct attachment *att;
 
-	name_segment(t, e->args[0], a);
+	name_segment(t, e, e->ipc_ns, e->args[0], a);
 	if (ret_is_error(e->ret))
 		return;
 	att = att_find(t, e->pid, e->ret, true);
 	*att = (struct attachment){
-		.used = true, .tgid = e->pid, .shmid = e->args[0],
+		.used = true, .tgid = e->pid, .ns = e->ipc_ns,
+		.shmid = e->args[0],
 		.addr = e->ret,
 	};
 }
@@ -210,7 +426,7 @@ static void note_shmdt(struct segments *t, const struct event *e,
 
 	if (!att)
 		return;
-	name_segment(t, att->shmid, a);
+	name_segment(t, e, att->ns, att->shmid, a);
 	if (!ret_is_error(e->ret))
 		att->used = false;
 }
@@ -224,12 +440,12 @@ static void note_shmctl(struct segments *t, const struct event *e,
 	/* SHM_STAT takes an index into the kernel's table, and returns the id. */
 	if (cmd == SHM_STAT || cmd == SHM_STAT_ANY) {
 		if (!ret_is_error(e->ret))
-			name_segment(t, e->ret, a);
+			name_segment(t, e, e->ipc_ns, e->ret, a);
 		return;
 	}
-	name_segment(t, e->args[0], a);
+	name_segment(t, e, e->ipc_ns, e->args[0], a);
 	if (cmd == IPC_RMID && !ret_is_error(e->ret)) {
-		s = seg_find(t, e->args[0]);
+		s = seg_find(t, e->ipc_ns, e->args[0]);
 		if (s)
 			s->used = false;
 	}
@@ -248,6 +464,7 @@ void segments_annotate(struct segments *t, const struct event *e,
 		       struct annotation *a)
 {
 	*a = (struct annotation){ .shmid = -1, .created = -1 };
+	ns_enter(t, e->ipc_ns, e->pid);
 	/* The record comes from memory shared with the kernel. */
 	if (e->syscall < SYS_MAX && notes[e->syscall])
 		notes[e->syscall](t, e, a);

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * What shmtrace knows of segments, from /proc/sysvipc/shm at start and
- * from the calls it sees since: so that shmat, shmdt and shmctl events can
- * name their segment's key, and shmget can tell created from opened.
- * Tables have a fixed size (memory stays flat): when one is full, an old
- * entry gives way and its segment's key shows as unknown.
+ * What shmtrace knows of segments, from /proc/sysvipc/shm and from the
+ * calls it sees: so that shmat, shmdt and shmctl events can name their
+ * segment's key, and shmget can tell created from opened.
+ *
+ * A segment is (IPC namespace, id): every namespace hands out the same ids.
+ * A namespace's existing segments are read from its own table when its
+ * first call is seen, and forgotten when it goes away. Tables have a fixed
+ * size (memory stays flat however many namespaces come and go): when one
+ * is full, an old entry gives way and its segment's key shows as unknown.
  */
 #ifndef SHMTRACE_SEGMENTS_H
 #define SHMTRACE_SEGMENTS_H
@@ -14,13 +18,15 @@
 #include <linux/types.h>
 #include "shmtrace.h"
 
-#define SEG_SLOTS 8192
+#define SEG_SLOTS 16384
 #define ATT_SLOTS 8192
+#define NS_SLOTS 512
 #define NO_UID UINT32_MAX
 
 struct segment {
 	bool used;
 	bool from_snapshot;
+	uint32_t ns;		/* its IPC namespace's inode */
 	int32_t id;
 	uint32_t key;
 	uint32_t cuid;		/* creator, NO_UID if unknown */
@@ -33,6 +39,7 @@ struct segment {
 struct attachment {
 	bool used;
 	uint32_t tgid;
+	uint32_t ns;
 	int32_t shmid;
 	uint64_t addr;
 };
@@ -45,18 +52,36 @@ struct annotation {
 	int created;		/* shmget: 1 created, 0 opened; else -1 */
 	struct segment seg;	/* the segment as it was before the call */
 	bool seg_known;
+	const char *container;	/* the caller's container id, NULL: the host */
+};
+
+/* An IPC namespace whose segments the tables hold. */
+struct ipc_ns {
+	uint32_t inum;		/* 0: a free slot */
+	uint64_t last_read_ms;	/* when its table was last read */
+	uint64_t last_seen_ms;	/* its last call: the oldest gives way */
+	uint64_t last_scan_ms;	/* when a process in it was last looked for */
 };
 
 struct segments {
 	int64_t start_sec;	/* when tracing began, CLOCK_REALTIME */
 	const char *path;	/* /proc/sysvipc/shm, read again for ids we miss */
-	uint64_t last_read_ms;
+	uint32_t own_ns;	/* the namespace path lists: shmtrace's own */
+	uint64_t last_gc_ms;
+	struct ipc_ns *last_ns;	/* the namespace of the last call */
+	struct ipc_ns ns[NS_SLOTS];
 	struct segment seg[SEG_SLOTS];
 	struct attachment att[ATT_SLOTS];
 };
 
-/* Learns the segments that exist now from path (/proc/sysvipc/shm). */
-int segments_init(struct segments *t, const char *path);
+/*
+ * Learns the segments of own_ns, shmtrace's own IPC namespace, that exist
+ * now from path (/proc/sysvipc/shm). Another namespace's table is the same
+ * file read from inside that namespace.
+ */
+int segments_init(struct segments *t, const char *path, uint32_t own_ns);
+/* Forgets the namespaces that no process is in any more; at most once a second. */
+void segments_gc(struct segments *t);
 /* Fills a for e, then updates the tables with e's effect. */
 void segments_annotate(struct segments *t, const struct event *e,
 		       struct annotation *a);

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -28,6 +30,7 @@
 #include "cli.h"
 #include "command.h"
 #include "compat32.h"
+#include "container.h"
 #include "decode.h"
 #include "findings.h"
 #include "output.h"
@@ -40,6 +43,8 @@
 #define POLL_MS 50
 #define LOSS_REPORT_MS 1000
 #define DEFAULT_BTF "/sys/kernel/btf/vmlinux"
+/* The largest pid a kernel hands out (PID_MAX_LIMIT on 64-bit). */
+#define PID_MAX_LIMIT (4 * 1024 * 1024)
 
 struct run {
 	const struct config *cfg;
@@ -48,6 +53,9 @@ struct run {
 	struct output *out;
 	struct segments *segs;
 	int cgroup_fd;		/* --cgroup's directory, or -1 */
+	int container_fd;	/* --container's cgroup directory, or -1 */
+	uint32_t ipc_ns;	/* --ipcns as an inode, or 0 */
+	struct containers *containers;
 	bool task_storage;	/* pair entry and exit in task storage */
 	struct summary summary;
 	struct command cmd;
@@ -155,6 +163,48 @@ static int open_cgroup(const char *path)
 	return fd;
 }
 
+/* The inode of a namespace file: what identifies the namespace. */
+static uint32_t ns_inode(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+/* --ipcns: an inode as it is; a number a pid can be, that pid's namespace. */
+static uint32_t resolve_ipcns(uint32_t arg)
+{
+	char path[64];
+	uint32_t ino;
+
+	if (!arg || arg > PID_MAX_LIMIT)
+		return arg;
+	snprintf(path, sizeof(path), "/proc/%u/ns/ipc", arg);
+	ino = ns_inode(path);
+	if (!ino)
+		die(EXIT_RUNTIME, "--ipcns %u: no process %u (%s)", arg, arg,
+		    strerror(errno));
+	return ino;
+}
+
+/* --container: the one container whose id starts so, by its cgroup. */
+static int open_container(const char *prefix)
+{
+	char path[PATH_MAX], why[WHY_LEN];
+	uint64_t id;
+	int fd;
+
+	if (!prefix)
+		return -1;
+	if (container_cgroup(prefix, &id, path, sizeof(path), why))
+		die(EXIT_RUNTIME, "--container %s: %s", prefix, why);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die(EXIT_RUNTIME, "--container %s: cannot open %s: %s", prefix,
+		    path, strerror(errno));
+	return fd;
+}
+
 static int open_output(const struct config *cfg)
 {
 	int fd;
@@ -170,10 +220,11 @@ static int open_output(const struct config *cfg)
 
 /* Filters and sizes go into the BPF object between open and load. */
 static int configure(struct shmtrace_bpf *skel, const struct config *cfg,
-		     bool task_storage)
+		     bool task_storage, uint32_t ipc_ns)
 {
 	struct shmtrace_bpf__rodata *ro = skel->rodata;
 
+	ro->filter_ipc_ns = ipc_ns;
 	ro->filter_tgid = cfg->pid;
 	ro->filter_tid = cfg->tid;
 	ro->filter_uid = cfg->uid;
@@ -184,6 +235,7 @@ static int configure(struct shmtrace_bpf *skel, const struct config *cfg,
 	ro->filter_failed = cfg->failed;
 	ro->events_mask = cfg->events;
 	ro->filter_cgroup_on = cfg->cgroup != NULL;
+	ro->filter_container_on = cfg->container != NULL;
 	ro->follow_on = cfg->command != NULL;
 	/* Wake the reader a few times per buffer; a timer does the rest. */
 	ro->wakeup_bytes = cfg->buffer_bytes / 8;
@@ -197,14 +249,22 @@ static int configure(struct shmtrace_bpf *skel, const struct config *cfg,
 static int fill_maps(struct run *r, char *why)
 {
 	struct shmtrace_bpf *skel = r->tracer.skel;
-	uint32_t zero = 0;
+	uint32_t slot = 0;
 	uint8_t one = 1;
 
 	if (r->cgroup_fd >= 0 &&
-	    bpf_map__update_elem(skel->maps.cgroup_filter, &zero, sizeof(zero),
+	    bpf_map__update_elem(skel->maps.cgroup_filter, &slot, sizeof(slot),
 				 &r->cgroup_fd, sizeof(r->cgroup_fd), 0)) {
 		snprintf(why, WHY_LEN, "cannot use cgroup %s: %s",
 			 r->cfg->cgroup, strerror(errno));
+		return -errno;
+	}
+	slot = 1;
+	if (r->container_fd >= 0 &&
+	    bpf_map__update_elem(skel->maps.cgroup_filter, &slot, sizeof(slot),
+				 &r->container_fd, sizeof(r->container_fd), 0)) {
+		snprintf(why, WHY_LEN, "cannot use container %s's cgroup: %s",
+			 r->cfg->container, strerror(errno));
 		return -errno;
 	}
 	if (r->have_cmd &&
@@ -229,7 +289,7 @@ static int try_mode(struct run *r, enum attach_mode mode, char *why)
 			 strerror(errno));
 		return -errno;
 	}
-	err = configure(t->skel, r->cfg, r->task_storage);
+	err = configure(t->skel, r->cfg, r->task_storage, r->ipc_ns);
 	if (!err)
 		err = attach_select(t, mode, r->cfg, why);
 	if (err)
@@ -373,6 +433,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	segments_annotate(r->segs, e, &a);
+	a.container = container_of(r->containers, e->cgroup_id, e->pid);
 	/* Only shmget's key is known in the kernel; the others' are here. */
 	if (r->cfg->key_on && e->syscall != SYS_SHMGET &&
 	    (!a.key_known || a.key != r->cfg->key))
@@ -506,6 +567,7 @@ static void poll_loop(struct run *r)
 			return;
 		if (child_exited && r->have_cmd)
 			reap_child(r);
+		segments_gc(r->segs);
 		if (r->cfg->duration_ms && now_ms() - start >= r->cfg->duration_ms)
 			exiting = 1;
 		if (now_ms() - last_loss >= LOSS_REPORT_MS) {
@@ -601,12 +663,18 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	check_environment(&cfg);
 	r.cgroup_fd = open_cgroup(cfg.cgroup);
+	r.container_fd = open_container(cfg.container);
+	r.ipc_ns = resolve_ipcns(cfg.ipcns);
+	r.containers = containers_new();
+	if (!r.containers)
+		die(EXIT_RUNTIME, "out of memory");
 	/* Asked once, not per attach mode: 5.10 has only the hash. */
 	r.task_storage =
 		libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
 	output_init(&out, open_output(&cfg), cfg.format, cfg.timestamps);
 	out.lifecycle = cfg.events != 1u << SYS_SHMGET;
 	out.warn = cfg.warn;
+	out.containers = cfg.containers;
 	setup_signals();
 	if (cfg.command) {
 		err = command_prepare(&r.cmd, cfg.command);
@@ -622,7 +690,7 @@ int main(int argc, char **argv)
 		die(EXIT_RUNTIME, "cannot map the ring buffer: %s",
 		    strerror(errno));
 	/* After attaching: a segment made meanwhile is in the events too. */
-	segments_init(&segs, "/proc/sysvipc/shm");
+	segments_init(&segs, "/proc/sysvipc/shm", ns_inode("/proc/self/ns/ipc"));
 	print_banner(&r);
 	if (cfg.header && cfg.summary != SUMMARY_ONLY)
 		output_header(&out);
@@ -635,6 +703,7 @@ int main(int argc, char **argv)
 
 	status = finish(&r);
 	summary_free(&r.summary);
+	containers_free(r.containers);
 	ring_buffer__free(r.rb);
 	tracer_destroy(&r.tracer);
 	return status;

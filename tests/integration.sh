@@ -60,7 +60,7 @@ json_projection() {
 		| @tsv' "$TEST_TMP/out" >"$TEST_TMP/got.json"
 }
 
-JSON_KEYS='["abi","comm","created","errno","flags","gid","key","latency_ns","pid","ret","shmflg","size","syscall","tid","time","uid"]'
+JSON_KEYS='["abi","comm","container","created","errno","flags","gid","ipc_ns","key","latency_ns","ns_pid","ns_tid","pid","ret","shmflg","size","syscall","tid","time","uid"]'
 
 test_json() {
 	local name="json: every workload call reported once, exact fields"

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "container.h"
 #include "decode.h"
 #include "findings.h"
 #include "fmt.h"
@@ -810,7 +811,7 @@ static void expect_json_time(struct tcase *tc, const char *line)
 struct json_line_case {
 	const char *name;
 	struct event e;
-	const char *has[16];
+	const char *has[24];
 };
 
 static const struct json_line_case json_line_cases[] = {
@@ -818,8 +819,11 @@ static const struct json_line_case json_line_cases[] = {
 		.latency_ns = 1234567, .ret = -17,
 		.args = { 0x1234abcd, 8192, 0x200 | 0600 },
 		.pid = 181, .tid = 182, .uid = 1000, .gid = 1001,
+		.ipc_ns = 4026532177u, .ns_pid = 1, .ns_tid = 2,
 		.syscall = SYS_SHMGET, .abi = ABI_NATIVE, .comm = "bash" },
 	  { "\"pid\":181,", "\"tid\":182,", "\"uid\":1000,", "\"gid\":1001,",
+	    "\"ipc_ns\":4026532177,", "\"ns_pid\":1,", "\"ns_tid\":2,",
+	    "\"container\":null,",
 	    "\"comm\":\"bash\",", "\"abi\":\"x86_64\"",
 	    "\"syscall\":\"shmget\"", "\"key\":305441741,",
 	    "\"size\":8192,", "\"shmflg\":896,",
@@ -871,6 +875,60 @@ static void test_format_json(void)
 			expect_contains(&tc, t.buf, lc->has[j]);
 		tc_end(&tc);
 	}
+}
+
+/* -C and JSON's container: 12 hex digits, a machine name, or the host. */
+static void test_format_container(void)
+{
+	static const char id[] =
+		"f00dcafe0123456789abcdef0123456789abcdef0123456789abcdef01234567";
+	static const struct {
+		const char *name, *container, *text, *json;
+	} cases[] = {
+		{ "an id", id, "f00dcafe0123",
+		  "\"container\":\"f00dcafe0123456789abcdef0123456789abcdef0123456789abcdef01234567\"," },
+		{ "a machine name", "web", "web", "\"container\":\"web\"," },
+		{ "a name with a space", "a b", "a\\x20b", "\"container\":\"a b\"," },
+		{ "the host", NULL, "-", "\"container\":null," },
+	};
+	struct event e = { .syscall = SYS_SHMGET, .comm = "app" };
+	struct annotation a = { .shmid = -1, .created = -1 };
+	struct tcase tc;
+	struct text t;
+	char *fields[16];
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		a.container = cases[i].container;
+		tc_begin(&tc, "format_event -C %s", cases[i].name);
+		output_init(&out, -1, OUT_TEXT, false);
+		out.containers = true;
+		format_event(&out, text_init(&t), &e, &a);
+		expect_one_line(&tc, &t);
+		n = split_fields(t.buf, fields, ARRAY_SIZE(fields));
+		expect_u64(&tc, 11, n);
+		if (n)
+			expect_str(&tc, cases[i].text, fields[0]);
+		tc_end(&tc);
+		tc_begin(&tc, "format_event json container %s", cases[i].name);
+		output_init(&out, -1, OUT_JSON, false);
+		format_event(&out, text_init(&t), &e, &a);
+		expect_contains(&tc, text_str(&t), cases[i].json);
+		tc_end(&tc);
+	}
+	tc_begin(&tc, "output_header -C -T: TIME, CONTAINER, then the columns");
+	output_init(&out, -1, OUT_TEXT, true);
+	out.containers = true;
+	output_header(&out);
+	out.sink.buf[out.sink.len] = '\0';
+	n = split_fields(out.sink.buf, fields, ARRAY_SIZE(fields));
+	expect_u64(&tc, 12, n);
+	if (n >= 3) {
+		expect_str(&tc, "TIME", fields[0]);
+		expect_str(&tc, "CONTAINER", fields[1]);
+		expect_str(&tc, "PID", fields[2]);
+	}
+	tc_end(&tc);
 }
 
 static void test_format_json_time(void)
@@ -1144,6 +1202,54 @@ static void test_lifecycle_decoders(void)
 	tc_end(&tc);
 }
 
+/* Container ids in every runtime's cgroup path forms. */
+static void test_container_paths(void)
+{
+#define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define H64B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+	static const struct {
+		const char *path, *id;	/* id NULL: the host */
+	} cases[] = {
+		{ "/docker/" H64, H64 },
+		{ "/docker/" H64 "/init", H64 },
+		{ "/system.slice/docker-" H64 ".scope", H64 },
+		{ "/libpod_parent/libpod-" H64, H64 },
+		{ "/machine.slice/libpod-" H64 ".scope", H64 },
+		{ "/machine.slice/libpod-" H64 ".scope/container", H64 },
+		{ "/machine.slice/libpod-conmon-" H64 ".scope", NULL },
+		{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1b2c_3d4e.slice/cri-containerd-" H64 ".scope", H64 },
+		{ "/kubepods/besteffort/pod1b2c3d4e-aaaa-bbbb-cccc-0123456789ab/" H64, H64 },
+		{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c.slice/crio-" H64 ".scope", H64 },
+		{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c.slice/crio-conmon-" H64 ".scope", NULL },
+		{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c.slice", NULL },
+		{ "/machine.slice/systemd-nspawn@web.service", "web" },
+		{ "/machine.slice/systemd-nspawn@web.service/payload", "web" },
+		{ "/machine.slice/machine-db\\x2d1.scope", "db\\x2d1" },
+		{ "/docker/" H64 "/docker/" H64B, H64B },	/* Docker in Docker */
+		{ "/docker/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde", NULL },
+		{ "/docker/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg", NULL },
+		{ "/docker/0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF", NULL },
+		{ "/user.slice/user-1000.slice/session-2.scope", NULL },
+		{ "/", NULL },
+		{ "", NULL },
+	};
+	char id[CONTAINER_ID_LEN];
+	struct tcase tc;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		bool found = container_from_path(cases[i].path, id, sizeof(id));
+
+		tc_begin(&tc, "container_from_path %.60s%s", cases[i].path,
+			 strlen(cases[i].path) > 60 ? "..." : "");
+		expect_str(&tc, cases[i].id ? cases[i].id : "(host)",
+			   found ? id : "(host)");
+		tc_end(&tc);
+	}
+#undef H64
+#undef H64B
+}
+
 /* The descriptors: what scripts and the -e parser rely on. */
 static void test_syscall_table(void)
 {
@@ -1270,6 +1376,22 @@ static void test_findings(void)
 		  { .seg_known = true, .seg = { .cuid = 0 } }, 0 },
 		{ "no foreign-writer on failure", { .syscall = SYS_SHMAT, .uid = 65534, .args = { 5, 0, 0 }, .ret = -13 },
 		  { .seg_known = true, .seg = { .cuid = 0 } }, 0 },
+		/* 4026531839: the initial IPC namespace (PROC_IPC_INIT_INO). */
+		{ "shared-ipc: shmget from a container in the host's namespace",
+		  { .syscall = SYS_SHMGET, .ipc_ns = 4026531839u, .args = { 1, 4096, 01000 | 0600 } },
+		  { .created = 1, .container = "c0ffee" }, 1u << FINDING_SHARED_IPC },
+		{ "shared-ipc: shmat from a container in the host's namespace",
+		  { .syscall = SYS_SHMAT, .ipc_ns = 4026531839u, .args = { 5, 0, 010000 }, .ret = 0x7f0000000000 },
+		  { .container = "c0ffee" }, 1u << FINDING_SHARED_IPC },
+		{ "no shared-ipc in the container's own namespace",
+		  { .syscall = SYS_SHMGET, .ipc_ns = 4026532177u, .args = { 1, 4096, 01000 | 0600 } },
+		  { .created = 1, .container = "c0ffee" }, 0 },
+		{ "no shared-ipc for the host itself",
+		  { .syscall = SYS_SHMGET, .ipc_ns = 4026531839u, .args = { 1, 4096, 01000 | 0600 } },
+		  { .created = 1 }, 0 },
+		{ "no shared-ipc for shmdt",
+		  { .syscall = SYS_SHMDT, .ipc_ns = 4026531839u },
+		  { .container = "c0ffee" }, 0 },
 	};
 	struct tcase tc;
 	size_t i;
@@ -1337,10 +1459,12 @@ int main(void)
 	test_format_text_time();
 	test_format_json();
 	test_format_json_time();
+	test_format_container();
 	test_parsers();
 	test_lifecycle_decoders();
 	test_format_lifecycle();
 	test_syscall_table();
+	test_container_paths();
 	test_findings();
 	test_summary();
 	fprintf(stderr, "unit: %u cases, %u failed\n", n_cases, n_failed);

@@ -458,11 +458,30 @@ static void run_use(const char *arg)
 	exit(0);
 }
 
+/* get KEY FLAGS: one shmget of 4096 bytes; prints the id (or -1). */
+static void run_get(const char *key, const char *flags)
+{
+	int id = shmget(strtoul(key, NULL, 0), 4096, strtoul(flags, NULL, 0));
+
+	printf("%d\n", id);
+	exit(id < 0);
+}
+
+/* attach ID: attach and detach a segment, leaving it in place. */
+static void run_attach(const char *arg)
+{
+	void *p = shmat(atoi(arg), NULL, 0);
+
+	exit(p == (void *)-1 || shmdt(p));
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: workload [glibc|shmget|ipc] [lifecycle]\n"
 			"       workload glibc findings|precreate\n"
 			"       workload use ID\n"
+			"       workload attach ID\n"
+			"       workload get KEY FLAGS\n"
 			"       workload leader-exits KEY\n"
 			"       workload comm HEXBYTES KEY\n");
 	exit(2);
@@ -490,6 +509,10 @@ int main(int argc, char **argv)
 		return comm_call(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "use"))
 		run_use(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "attach"))
+		run_attach(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "get"))
+		run_get(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "leader-exits"))
 		run_leader_exits(argv[2]);
 	if (argc > 1 && !strcmp(argv[1], "shmget"))

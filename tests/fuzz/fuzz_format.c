@@ -551,10 +551,11 @@ static void check_text(const char *line, size_t n, const struct event *e,
 }
 
 static const char *const json_keys[] = {
-	"time", "pid", "tid", "uid", "gid", "comm", "abi", "syscall", "key",
-	"size", "shmflg", "flags", "created", "ret", "errno", "latency_ns",
+	"time", "pid", "tid", "uid", "gid", "ipc_ns", "ns_pid", "ns_tid",
+	"container", "comm", "abi", "syscall", "key", "size", "shmflg", "flags",
+	"created", "ret", "errno", "latency_ns",
 };
-#define COMMON_KEYS 8
+#define COMMON_KEYS 12
 
 static void check_json_number(const struct member *m, const char *want)
 {
@@ -599,18 +600,23 @@ static void check_json_common(struct jparser *j, const struct event *e)
 	check_json_u64(&m[2], e->tid);
 	check_json_u64(&m[3], e->uid);
 	check_json_u64(&m[4], e->gid);
-	json_string_of(&m[5], j);
+	check_json_u64(&m[5], e->ipc_ns);
+	check_json_u64(&m[6], e->ns_pid);
+	check_json_u64(&m[7], e->ns_tid);
+	if (m[8].type != J_NULL)
+		json_string_of(&m[8], j);
+	json_string_of(&m[9], j);
 	wn = json_comm((const unsigned char *)e->comm, want);
 	what = "json comm round-trips";
-	CHECK(j->strlen == wn && !memcmp(j->str, want, wn), "%.*s", (int)m[5].len, m[5].start);
-	json_string_of(&m[6], j);
+	CHECK(j->strlen == wn && !memcmp(j->str, want, wn), "%.*s", (int)m[9].len, m[9].start);
+	json_string_of(&m[10], j);
 	what = "json abi";
 	CHECK(j->strlen == strlen(abi_name(e->abi)) &&
-	      !memcmp(j->str, abi_name(e->abi), j->strlen), "%.*s", (int)m[6].len, m[6].start);
-	json_string_of(&m[7], j);
+	      !memcmp(j->str, abi_name(e->abi), j->strlen), "%.*s", (int)m[10].len, m[10].start);
+	json_string_of(&m[11], j);
 	what = "json syscall: a name";
 	CHECK(j->strlen > 0 && strspn(j->str, "abcdefghijklmnopqrstuvwxyz") >= j->strlen,
-	      "%.*s", (int)m[7].len, m[7].start);
+	      "%.*s", (int)m[11].len, m[11].start);
 }
 
 /* ret, errno and latency_ns, from member i on. */
@@ -643,21 +649,21 @@ static void check_json_shmget(struct jparser *j, const struct event *e)
 	char num[32];
 	size_t i;
 
-	for (i = COMMON_KEYS; i < 13; i++)
+	for (i = COMMON_KEYS; i < COMMON_KEYS + 5; i++)
 		CHECK(!strcmp(m[i].key, json_keys[i]), "member %zu is %s, want %s",
 		      i, m[i].key, json_keys[i]);
-	check_json_u64(&m[8], (uint32_t)e->args[0]);
-	check_json_u64(&m[9], e->args[1]);
-	check_json_u64(&m[10], (uint32_t)e->args[2]);
-	json_string_of(&m[11], j);
+	check_json_u64(&m[12], (uint32_t)e->args[0]);
+	check_json_u64(&m[13], e->args[1]);
+	check_json_u64(&m[14], (uint32_t)e->args[2]);
+	json_string_of(&m[15], j);
 	perms_text(e->args[2], num);
 	what = "json flags ends with the permissions";
 	CHECK(j->strlen >= strlen(num) &&
 	      !memcmp(j->str + j->strlen - strlen(num), num, strlen(num)),
 	      "%.*s", (int)j->strlen, j->str);
 	what = "json created: true, false or null";
-	CHECK(m[12].type == J_TRUE || m[12].type == J_FALSE || m[12].type == J_NULL,
-	      "%.*s", (int)m[12].len, m[12].start);
+	CHECK(m[16].type == J_TRUE || m[16].type == J_FALSE || m[16].type == J_NULL,
+	      "%.*s", (int)m[16].len, m[16].start);
 }
 
 static void check_json(const char *line, size_t n, const struct event *e,
@@ -677,7 +683,7 @@ static void check_json(const char *line, size_t n, const struct event *e,
 	nresult = j.ntop - 3 - warn;
 	if (e->syscall == SYS_SHMGET) {
 		what = "shmget's JSON has the documented fields";
-		CHECK(j.ntop == 16 + warn, "%d members: %.*s", j.ntop, (int)n, line);
+		CHECK(j.ntop == 20 + warn, "%d members: %.*s", j.ntop, (int)n, line);
 		check_json_shmget(&j, e);
 	}
 	check_json_result(&j, nresult, e);

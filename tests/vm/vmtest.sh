@@ -37,6 +37,7 @@ build_rootfs() {
 	copy_with_libs /bin/bash "$root"
 	install -m 644 tests/lib.sh "$root/tests/lib.sh"
 	install -m 755 tests/matrix.sh "$root/tests/matrix.sh"
+	install -m 755 tests/namespaces.sh "$root/tests/namespaces.sh"
 	cat >"$root/tests/vm-run" <<-'EOF'
 		#!/bin/bash
 		# Inside the guest. 5.10's BTF gives the syscall wrappers no
@@ -51,6 +52,7 @@ build_rootfs() {
 		mkdir -p $TEST_TMP
 		bash /tests/matrix.sh
 		bash /tests/no32.sh
+		bash /tests/namespaces.sh
 	EOF
 	cat >"$root/tests/no32.sh" <<-'EOF'
 		# Inside the guest: 32-bit detection, shmtrace's and the tests', is
