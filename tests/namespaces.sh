@@ -40,6 +40,8 @@ test_id_collision() {
 	done
 	wait %2 %3
 	stop_tracer
+	check "$name: nothing lost" grep -q '^shmtrace: [0-9]* events\?, 0 lost$' "$TEST_TMP/err"
+	cp "$TEST_TMP/err" "$TEST_TMP/collision.err"
 	for i in 1 2; do
 		expected_lifecycle "$TEST_TMP/exp$i" >"$TEST_TMP/e"
 		traced_lifecycle "$TEST_TMP/out" "$TEST_TMP/exp$i" >"$TEST_TMP/g"
