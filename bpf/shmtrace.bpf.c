@@ -81,12 +81,10 @@ struct {
 	__type(value, __u64);
 } losses SEC(".maps");
 
-/* Slot 0: --cgroup's cgroup; slot 1: --container's. */
-#define CGROUP_SLOT_CGROUP	0
-#define CGROUP_SLOT_CONTAINER	1
+/* --cgroup's and --container's cgroups, by enum cgroup_slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, CGROUP_SLOTS);
 	__type(key, __u32);
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");

@@ -47,6 +47,13 @@ enum shm_abi {
 	ABI_MAX,
 };
 
+/* The cgroup filters' slots in the cgroup_filter map. */
+enum cgroup_slot {
+	CGROUP_SLOT_CGROUP = 0,	/* --cgroup */
+	CGROUP_SLOT_CONTAINER,	/* --container */
+	CGROUP_SLOTS,
+};
+
 /* Why a call was not reported: counted per CPU in the losses map. */
 enum loss_kind {
 	LOSS_RINGBUF = 0,	/* no room in the ring buffer */

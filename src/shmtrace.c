@@ -245,24 +245,26 @@ static int configure(struct shmtrace_bpf *skel, const struct config *cfg,
 	return bpf_map__set_max_entries(skel->maps.events, cfg->buffer_bytes);
 }
 
+static int set_cgroup(struct shmtrace_bpf *skel, uint32_t slot, int fd)
+{
+	return bpf_map__update_elem(skel->maps.cgroup_filter, &slot,
+				    sizeof(slot), &fd, sizeof(fd), 0);
+}
+
 /* Map contents that need the maps to exist: after load, before attach. */
 static int fill_maps(struct run *r, char *why)
 {
 	struct shmtrace_bpf *skel = r->tracer.skel;
-	uint32_t slot = 0;
 	uint8_t one = 1;
 
 	if (r->cgroup_fd >= 0 &&
-	    bpf_map__update_elem(skel->maps.cgroup_filter, &slot, sizeof(slot),
-				 &r->cgroup_fd, sizeof(r->cgroup_fd), 0)) {
+	    set_cgroup(skel, CGROUP_SLOT_CGROUP, r->cgroup_fd)) {
 		snprintf(why, WHY_LEN, "cannot use cgroup %s: %s",
 			 r->cfg->cgroup, strerror(errno));
 		return -errno;
 	}
-	slot = 1;
 	if (r->container_fd >= 0 &&
-	    bpf_map__update_elem(skel->maps.cgroup_filter, &slot, sizeof(slot),
-				 &r->container_fd, sizeof(r->container_fd), 0)) {
+	    set_cgroup(skel, CGROUP_SLOT_CONTAINER, r->container_fd)) {
 		snprintf(why, WHY_LEN, "cannot use container %s's cgroup: %s",
 			 r->cfg->container, strerror(errno));
 		return -errno;
