@@ -488,14 +488,15 @@ static const char *const loss_reasons[LOSS_MAX] = {
 /* One line per kind of loss that grew since the last report; the total. */
 static uint64_t report_losses(struct run *r)
 {
-	uint64_t by_kind[LOSS_MAX], total = read_losses(r, by_kind);
+	uint64_t by_kind[LOSS_MAX], total = read_losses(r, by_kind), n;
 	int k;
 
 	for (k = 0; k < LOSS_MAX; k++) {
 		if (by_kind[k] <= r->lost_reported[k])
 			continue;
-		fprintf(stderr, "shmtrace: lost %llu events (%s)\n",
-			(unsigned long long)(by_kind[k] - r->lost_reported[k]),
+		n = by_kind[k] - r->lost_reported[k];
+		fprintf(stderr, "shmtrace: lost %llu event%s (%s)\n",
+			(unsigned long long)n, n == 1 ? "" : "s",
 			loss_reasons[k]);
 		r->lost_reported[k] = by_kind[k];
 	}
