@@ -38,6 +38,8 @@ const volatile bool follow_on;
 const volatile __u64 wakeup_bytes = 65536;
 /* Pair entry and exit in task storage (5.11+) instead of the starts hash. */
 const volatile bool use_task_storage;
+/* Read the task through BTF (5.11+): loads, not a probe_read each. */
+const volatile bool use_task_btf;
 
 struct start {
 	__u64 ts_ns;
@@ -125,10 +127,9 @@ static __always_inline __u32 ipc_ns_of(struct task_struct *task)
 	return BPF_CORE_READ(task, nsproxy, ipc_ns, ns.inum);
 }
 
-/* The number pid has in its own (innermost) pid namespace. */
-static __always_inline __u32 ns_nr(struct pid *pid)
+/* The number pid has at level, its own (innermost) pid namespace's. */
+static __always_inline __u32 ns_nr(struct pid *pid, unsigned int level)
 {
-	unsigned int level = BPF_CORE_READ(pid, level);
 	int nr = 0;
 
 	bpf_core_read(&nr, sizeof(nr), &pid->numbers[level].nr);
@@ -251,15 +252,36 @@ static __always_inline void submit(struct event *e)
 	bpf_ringbuf_submit(e, flags);
 }
 
-/* Who the caller is inside its namespaces, and its cgroup. */
-static __always_inline void fill_namespaces(struct event *e)
+/*
+ * Who the caller is inside its namespaces, and its cgroup. Every read
+ * costs on every call: a task in the initial pid namespace (level 0) has
+ * the ids the host sees, so its leader is not read at all.
+ */
+static __always_inline void fill_namespaces(struct event *e,
+					    __u64 pid_tgid)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
+	unsigned int level;
+	struct pid *pid;
 
 	e->cgroup_id = bpf_get_current_cgroup_id();
-	e->ipc_ns = ipc_ns_of(task);
-	e->ns_tid = ns_nr(BPF_CORE_READ(task, thread_pid));
-	e->ns_pid = ns_nr(BPF_CORE_READ(task, group_leader, thread_pid));
+	if (use_task_btf) {
+		task = bpf_get_current_task_btf();
+		e->ipc_ns = task->nsproxy->ipc_ns->ns.inum;
+		pid = task->thread_pid;
+		level = pid->level;
+	} else {
+		e->ipc_ns = ipc_ns_of(task);
+		pid = BPF_CORE_READ(task, thread_pid);
+		level = BPF_CORE_READ(pid, level);
+	}
+	if (!level) {
+		e->ns_tid = (__u32)pid_tgid;
+		e->ns_pid = pid_tgid >> 32;
+		return;
+	}
+	e->ns_tid = ns_nr(pid, level);
+	e->ns_pid = ns_nr(BPF_CORE_READ(task, group_leader, thread_pid), level);
 }
 
 static __always_inline int on_exit(long ret)
@@ -298,7 +320,7 @@ static __always_inline int on_exit(long ret)
 	e->gid = id >> 32;
 	e->syscall = s->syscall;
 	e->abi = s->abi;
-	fill_namespaces(e);
+	fill_namespaces(e, bpf_get_current_pid_tgid());
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	submit(e);
 out:

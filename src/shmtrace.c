@@ -240,6 +240,7 @@ static int configure(struct shmtrace_bpf *skel, const struct config *cfg,
 	/* Wake the reader a few times per buffer; a timer does the rest. */
 	ro->wakeup_bytes = cfg->buffer_bytes / 8;
 	ro->use_task_storage = task_storage;
+	ro->use_task_btf = task_storage;	/* both came with 5.11 */
 	bpf_map__set_autocreate(skel->maps.task_starts, task_storage);
 	bpf_map__set_autocreate(skel->maps.starts, !task_storage);
 	return bpf_map__set_max_entries(skel->maps.events, cfg->buffer_bytes);
