@@ -119,7 +119,7 @@ $(OUTPUT)/unit: tests/unit.c $(PURE_SRCS) $(wildcard src/*.h) | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) tests/unit.c $(PURE_SRCS) -lm -o $@
 
 # The BPF object's programs against what attach.c reads from their names.
-HOOKS_SRCS := src/attach.c src/syscalls.c src/cli.c src/decode.c src/fmt.c
+HOOKS_SRCS := src/attach.c src/syscalls.c src/cli.c src/decode.c src/fmt.c src/findings.c src/output.c
 
 $(OUTPUT)/hooks: tests/hooks.c $(HOOKS_SRCS) $(wildcard src/*.h include/*.h include/arch/*.h) $(SKEL) | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) tests/hooks.c $(HOOKS_SRCS) $(LIBS) -lm -o $@

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "findings.h"
 #include "syscalls.h"
 #include "util.h"
 
@@ -36,7 +37,8 @@ static const char doc[] =
 "    shmtrace -s -- ./my-test    # a summary table of ./my-test's calls\n"
 "    shmtrace -- ./my-test       # run ./my-test and trace it and its children"
 "\vExit status: 0 success, 1 runtime error, 2 usage error, 3 events were "
-"lost; with -- COMMAND, the command's status (128+N if killed by signal N).";
+"lost, 4 what --fail-on names happened. With -- COMMAND, its non-zero "
+"status comes first (128+N if killed by signal N), then 3, then 4.";
 
 enum long_only {
 	OPT_NO_HEADER = 0x100,
@@ -47,6 +49,7 @@ enum long_only {
 	OPT_USAGE,
 	OPT_IPCNS,
 	OPT_CONTAINER,
+	OPT_FAIL_ON,
 };
 
 
@@ -66,7 +69,8 @@ static const struct argp_option options[] = {
 	{ "container", OPT_CONTAINER, "ID", 0, "Only this container (an id prefix)", 2 },
 	{ NULL, 0, NULL, 0, "Output:", 3 },
 	{ "summary", 's', "both", OPTION_ARG_OPTIONAL, "At the end, a table per syscall, comm and result (count, errors, latency); =both: the events too", 3 },
-	{ "warn", 'W', NULL, 0, "Report risky patterns (findings) on stderr, or in a JSON findings field", 3 },
+	{ "warn", 'W', NULL, 0, "Report risky patterns (findings) and leaked segments on stderr, or in JSON", 3 },
+	{ "fail-on", OPT_FAIL_ON, "LIST", 0, "Exit 4 if any of these happened: findings, a finding's name, leak, error, lost (comma-separated)", 3 },
 	{ "json", 'j', NULL, 0, "JSON Lines, one object per event", 3 },
 	{ "timestamp", 'T', NULL, 0, "Text: add a wall-clock TIME column", 3 },
 	{ "containers", 'C', NULL, 0, "Text: add a CONTAINER column", 3 },
@@ -288,6 +292,60 @@ int parse_events(const char *s, unsigned int *mask)
 	}
 }
 
+/* The names --fail-on takes besides the findings', by bit. */
+static const struct {
+	unsigned int bit;
+	const char *name;
+} fail_on_kinds[] = {
+	{ FAIL_FINDINGS, "findings" }, { FAIL_LEAK, "leak" },
+	{ FAIL_ERROR, "error" }, { FAIL_LOST, "lost" },
+};
+
+const char *fail_on_name(unsigned int bit)
+{
+	size_t i;
+
+	if (bit < (1u << FINDING_MAX))
+		return finding_name(__builtin_ctz(bit));
+	for (i = 0; i < ARRAY_SIZE(fail_on_kinds); i++)
+		if (fail_on_kinds[i].bit == bit)
+			return fail_on_kinds[i].name;
+	return "?";
+}
+
+static int fail_on_one(const char *name, size_t n, unsigned int *mask)
+{
+	unsigned int bit;
+
+	for (bit = 1; bit; bit <<= 1) {
+		if (bit >= (1u << FINDING_MAX) && bit < FAIL_FINDINGS)
+			continue;
+		if (strlen(fail_on_name(bit)) == n &&
+		    !strncmp(name, fail_on_name(bit), n)) {
+			*mask |= bit;
+			return 0;
+		}
+		if (bit == FAIL_LOST)
+			break;
+	}
+	return -EINVAL;
+}
+
+int parse_fail_on(const char *s, unsigned int *mask)
+{
+	size_t n;
+
+	*mask = 0;
+	for (;;) {
+		n = strcspn(s, ",");
+		if (fail_on_one(s, n, mask))
+			return -EINVAL;
+		if (!s[n])
+			return 0;
+		s += n + 1;
+	}
+}
+
 static int parse_summary(const char *s, enum summary_mode *mode)
 {
 	if (!s || !strcmp(s, "only"))
@@ -343,6 +401,9 @@ static const char *parse_value(int key, char *arg, struct config *cfg)
 	case 'e':
 		return parse_events(arg, &cfg->events) ?
 		       events_problem() : NULL;
+	case OPT_FAIL_ON:
+		return parse_fail_on(arg, &cfg->fail_on) ?
+		       "not a list of findings, leak, error, lost or a finding's name" : NULL;
 	case 's':
 		return parse_summary(arg, &cfg->summary) ?
 		       "not 'both' or 'only'" : NULL;

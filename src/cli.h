@@ -13,6 +13,7 @@ enum exit_status {
 	EXIT_RUNTIME = 1,	/* attach failed, output failed, ... */
 	EXIT_USAGE = 2,		/* bad command line */
 	EXIT_LOST = 3,		/* the trace ran but events were lost */
+	EXIT_FAIL_ON = 4,	/* something --fail-on names happened */
 };
 
 enum attach_mode {
@@ -25,6 +26,12 @@ enum attach_mode {
 
 /* "auto", "fentry", ...: what --attach takes. */
 const char *attach_mode_name(enum attach_mode mode);
+
+/* --fail-on: bits 0 to FINDING_MAX - 1 are the findings themselves. */
+#define FAIL_FINDINGS	(1u << 16)	/* any finding */
+#define FAIL_LEAK	(1u << 17)
+#define FAIL_ERROR	(1u << 18)	/* any failed call */
+#define FAIL_LOST	(1u << 19)
 
 enum summary_mode {
 	SUMMARY_NONE,
@@ -51,6 +58,7 @@ struct config {
 	unsigned int events;		/* bitmask of 1 << enum shm_syscall */
 	enum summary_mode summary;
 	bool warn;
+	unsigned int fail_on;		/* FAIL_* and 1 << enum finding */
 	const char *cgroup;
 	uint32_t ipcns;			/* 0: any; else an inode or a PID */
 	const char *container;		/* an id prefix, or NULL */
@@ -78,5 +86,8 @@ int parse_key(const char *s, uint32_t *out);
 int parse_seconds_ms(const char *s, uint64_t *ms);
 int parse_size(const char *s, uint64_t *out);
 int parse_events(const char *s, unsigned int *mask);
+int parse_fail_on(const char *s, unsigned int *mask);
+/* "leak", "error", a finding's name...: what a --fail-on bit is called. */
+const char *fail_on_name(unsigned int bit);
 
 #endif /* SHMTRACE_CLI_H */

@@ -524,3 +524,43 @@ int output_flush(struct output *o)
 	s->len = 0;
 	return 0;
 }
+
+/*
+ * A leaked segment: in JSON an object of its own, {"leak":{...}}, that jq
+ * tells from events with select(.leak); in text one line for stderr.
+ */
+void format_leak(struct output *o, struct sink *s, const struct segment *seg,
+		 bool own_ns)
+{
+	bool json = o->format == OUT_JSON;
+
+	put_str(s, json ? "{\"leak\":{\"key\":" : "shmtrace: leak: key ");
+	if (json)
+		put_u64(s, seg->key);
+	else
+		decode_key(s, seg->key);
+	put_str(s, json ? ",\"id\":" : " id ");
+	put_s64(s, seg->id);
+	put_str(s, json ? ",\"ipc_ns\":" : " ipc_ns ");
+	put_u64(s, seg->ns);
+	put_str(s, json ? ",\"size\":" : " size ");
+	put_u64(s, seg->size);
+	put_str(s, json ? ",\"pid\":" : " created by pid ");
+	put_u64(s, seg->cpid);
+	put_str(s, json ? ",\"comm\":" : " comm ");
+	if (json)
+		put_json_string(s, seg->comm, sizeof(seg->comm));
+	else
+		put_comm_text(s, seg->comm, sizeof(seg->comm));
+	put_str(s, json ? ",\"created\":\"" : " at ");
+	put_time(o, s, seg->created_ns);
+	put_str(s, json ? "\",\"nattch\":" : ", attached ");
+	put_u64(s, seg->nattch);
+	put_str(s, json ? ",\"remove\":\"" : " times; remove it with: ");
+	if (!own_ns) {
+		put_str(s, "nsenter --ipc=/proc/PID/ns/ipc ");
+	}
+	put_str(s, "ipcrm -m ");
+	put_s64(s, seg->id);
+	put_str(s, json ? "\"}}\n" : "\n");
+}

@@ -50,6 +50,10 @@ int output_event(struct output *o, const struct event *e,
 /* Writes out what is buffered: 0, or -errno (-EPIPE: the reader left). */
 int output_flush(struct output *o);
 
+/* A segment still there at the end that a traced call created (-W). */
+void format_leak(struct output *o, struct sink *s, const struct segment *seg,
+		 bool own_ns);
+
 /* Exposed for the unit tests and the fuzzer. */
 void put_comm_text(struct sink *s, const char *comm, size_t n);
 void put_json_string(struct sink *s, const char *str, size_t n);

@@ -79,30 +79,41 @@ static struct attachment *att_find(struct segments *t, uint32_t tgid,
 	return for_insert ? &t->att[h % ATT_SLOTS] : NULL;
 }
 
-/* Adds the segments listed in f, of namespace ns; known ones stay as they are. */
-static int parse_table(struct segments *t, FILE *f, uint32_t ns)
+/*
+ * Reads the segments listed in f, of namespace ns: adds those not known
+ * yet, or (leaks) marks the traced creations that are still there.
+ */
+static int parse_table(struct segments *t, FILE *f, uint32_t ns, bool leaks)
 {
 	char line[512];
 	int n = 0;
 
 	while (fgets(line, sizeof(line), f)) {
 		struct segment s = { .used = true, .from_snapshot = true,
-				     .ns = ns };
+				     .ns = ns }, *known;
+		unsigned long long size;
 		int key, id;
 		long long ctime;
 
 		/* key shmid perms size cpid lpid nattch uid gid cuid cgid
 		 * atime dtime ctime ... */
-		if (sscanf(line, "%d %d %o %*u %u %*u %*u %u %*u %u %*u %*d %*d %lld",
-			   &key, &id, &s.mode, &s.cpid, &s.uid, &s.cuid,
-			   &ctime) != 7)
+		if (sscanf(line, "%d %d %o %llu %u %*u %u %u %*u %u %*u %*d %*d %lld",
+			   &key, &id, &s.mode, &size, &s.cpid, &s.nattch,
+			   &s.uid, &s.cuid, &ctime) != 9)
 			continue;	/* the header */
 		s.key = key;
 		s.id = id;
 		s.mode &= 0777;
+		s.size = size;
 		s.ctime = ctime;
-		if (!seg_find(t, ns, id))
+		known = seg_find(t, ns, id);
+		if (leaks && known && known->traced_create &&
+		    known->key == s.key) {
+			known->leaked = true;
+			known->nattch = s.nattch;
+		} else if (!leaks && !known) {
 			*seg_slot(t, ns, id) = s;
+		}
 		n++;
 	}
 	return n;
@@ -124,6 +135,7 @@ struct foreign_read {
 	struct segments *t;
 	uint32_t ns;
 	uint32_t pid;
+	bool leaks;
 	int ret;
 };
 
@@ -155,26 +167,27 @@ static void *read_foreign(void *arg)
 		r->ret = -errno;
 		return NULL;
 	}
-	r->ret = parse_table(r->t, f, r->ns);
+	r->ret = parse_table(r->t, f, r->ns, r->leaks);
 	fclose(f);
 	return NULL;
 }
 
-static int read_own(struct segments *t)
+static int read_own(struct segments *t, bool leaks)
 {
 	FILE *f = fopen(t->path, "re");
 	int n;
 
 	if (!f)
 		return -errno;
-	n = parse_table(t, f, t->own_ns);
+	n = parse_table(t, f, t->own_ns, leaks);
 	fclose(f);
 	return n;
 }
 
-static int read_via(struct segments *t, uint32_t ns, uint32_t pid)
+static int read_via(struct segments *t, uint32_t ns, uint32_t pid, bool leaks)
 {
-	struct foreign_read r = { .t = t, .ns = ns, .pid = pid, .ret = -ESRCH };
+	struct foreign_read r = { .t = t, .ns = ns, .pid = pid, .leaks = leaks,
+				  .ret = -ESRCH };
 	pthread_t thread;
 
 	if (!pid || pthread_create(&thread, NULL, read_foreign, &r))
@@ -208,12 +221,12 @@ static int read_segments(struct segments *t, struct ipc_ns *n, uint32_t pid)
 	int ret;
 
 	if (n->inum == t->own_ns)
-		return read_own(t);
-	ret = read_via(t, n->inum, pid);
+		return read_own(t, false);
+	ret = read_via(t, n->inum, pid, false);
 	if (ret >= 0 || now_ms() - n->last_scan_ms < GC_MS)
 		return ret;
 	n->last_scan_ms = now_ms();
-	return read_via(t, n->inum, find_pid_in(n->inum));
+	return read_via(t, n->inum, find_pid_in(n->inum), false);
 }
 
 static void forget_ns(struct segments *t, struct ipc_ns *n)
@@ -269,7 +282,33 @@ int segments_init(struct segments *t, const char *path, uint32_t own_ns)
 	/* Never seen least recently: its table is the one path lists. */
 	t->ns[0] = (struct ipc_ns){ .inum = own_ns, .last_read_ms = now_ms(),
 				    .last_seen_ms = UINT64_MAX };
-	return read_own(t);
+	return read_own(t, false);
+}
+
+void segments_leaks(struct segments *t,
+		    void (*fn)(const struct segment *s, void *ctx), void *ctx)
+{
+	bool read[NS_SLOTS] = { false };
+	struct segment *s;
+	int i;
+
+	for (s = t->seg; s < t->seg + SEG_SLOTS; s++) {
+		if (!s->used || !s->traced_create)
+			continue;
+		for (i = 0; i < NS_SLOTS && t->ns[i].inum != s->ns; i++)
+			;
+		if (i == NS_SLOTS || read[i])
+			continue;
+		read[i] = true;
+		/* A namespace that is gone took its segments with it. */
+		if (s->ns == t->own_ns)
+			read_own(t, true);
+		else
+			read_via(t, s->ns, find_pid_in(s->ns), true);
+	}
+	for (s = t->seg; s < t->seg + SEG_SLOTS; s++)
+		if (s->used && s->leaked)
+			fn(s, ctx);
 }
 
 /* Marks in live the namespaces of t that some process is in. */
@@ -358,6 +397,9 @@ static void note_shmget(struct segments *t, const struct event *e,
 	s = seg_slot(t, e->ipc_ns, e->ret);
 	*s = (struct segment){
 		.used = true,
+		.traced_create = a->created == 1,
+		.size = e->args[1],
+		.created_ns = e->ts_ns,
 		.ns = e->ipc_ns,
 		.id = e->ret,
 		.key = e->args[0],
@@ -366,6 +408,7 @@ static void note_shmget(struct segments *t, const struct event *e,
 		.mode = e->args[2] & 0777,
 		.cpid = a->created ? e->pid : 0,
 	};
+	memcpy(s->comm, e->comm, sizeof(s->comm));
 }
 
 /*

@@ -34,6 +34,13 @@ struct segment {
 	uint32_t mode;		/* permission bits */
 	uint32_t cpid;
 	int64_t ctime;		/* creation (snapshot only), seconds */
+	/* Created by a traced call: what a leak report says of it. */
+	bool traced_create;
+	bool leaked;		/* still there at the end (segments_leaks) */
+	uint32_t nattch;	/* at the end */
+	uint64_t size;
+	uint64_t created_ns;	/* CLOCK_BOOTTIME */
+	char comm[TASK_COMM_LEN];
 };
 
 struct attachment {
@@ -80,6 +87,12 @@ struct segments {
  * file read from inside that namespace.
  */
 int segments_init(struct segments *t, const char *path, uint32_t own_ns);
+/*
+ * Segments a traced call created, never removed, that still exist: calls
+ * fn for each, once. Reads every namespace's table again.
+ */
+void segments_leaks(struct segments *t,
+		    void (*fn)(const struct segment *s, void *ctx), void *ctx);
 /* Forgets the namespaces that no process is in any more; at most once a second. */
 void segments_gc(struct segments *t);
 /* Fills a for e, then updates the tables with e's effect. */

@@ -63,6 +63,8 @@ struct run {
 	int cmd_status;
 	uint64_t events;
 	uint64_t malformed;
+	uint64_t leaks;
+	unsigned int failed_on;	/* what of --fail-on happened */
 	uint64_t lost_reported[LOSS_MAX];
 	int out_err;		/* -errno from writing events */
 };
@@ -423,6 +425,18 @@ static void report_findings(const struct event *e, const struct annotation *a)
 	}
 }
 
+/* What --fail-on asks about, as it happens. */
+static void note_failures(struct run *r, const struct event *e,
+			  const struct annotation *a)
+{
+	unsigned int fail_on = r->cfg->fail_on, found;
+
+	if ((fail_on & FAIL_ERROR) && ret_is_error(e->ret))
+		r->failed_on |= FAIL_ERROR;
+	found = findings_check(e, a);
+	r->failed_on |= found & (fail_on & FAIL_FINDINGS ? ~0u : fail_on);
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
@@ -441,6 +455,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (r->cfg->key_on && e->syscall != SYS_SHMGET &&
 	    (!a.key_known || a.key != r->cfg->key))
 		return 0;
+	if (r->cfg->fail_on)
+		note_failures(r, e, &a);
 	if (r->cfg->summary)
 		summary_add(&r->summary, e);
 	if (r->cfg->warn && r->cfg->format == OUT_TEXT)
@@ -626,6 +642,49 @@ static void print_summary(struct run *r)
 	r->out_err = output_flush(r->out);
 }
 
+static void put_leak(const struct segment *seg, void *ctx)
+{
+	struct run *r = ctx;
+	char buf[1024];
+	struct sink s = { .buf = buf, .cap = sizeof(buf) };
+
+	r->leaks++;
+	format_leak(r->out, &s, seg, seg->ns == r->segs->own_ns);
+	if (r->cfg->format == OUT_JSON)
+		put_mem(&r->out->sink, s.buf, s.len);
+	else if (write(STDERR_FILENO, s.buf, s.len) < 0)
+		return;
+}
+
+/* Segments a traced call made and nobody removed: once, at the end. */
+static void report_leaks(struct run *r)
+{
+	if (!r->cfg->warn && !(r->cfg->fail_on & FAIL_LEAK))
+		return;
+	segments_leaks(r->segs, put_leak, r);
+	if (!r->out_err)
+		r->out_err = output_flush(r->out);
+	if (r->leaks && (r->cfg->fail_on & FAIL_LEAK))
+		r->failed_on |= FAIL_LEAK;
+}
+
+/* --fail-on: one line naming what happened. */
+static void report_failed_on(unsigned int failed_on)
+{
+	const char *sep = "shmtrace: --fail-on: ";
+	unsigned int bit;
+
+	if (!failed_on)
+		return;
+	for (bit = 1; bit; bit <<= 1) {
+		if (!(failed_on & bit))
+			continue;
+		fprintf(stderr, "%s%s", sep, fail_on_name(bit));
+		sep = ", ";
+	}
+	fputc('\n', stderr);
+}
+
 static int finish(struct run *r)
 {
 	uint64_t lost;
@@ -642,15 +701,21 @@ static int finish(struct run *r)
 	/* A reader that went away (| head) is a normal way to stop. */
 	if (r->out_err == -EPIPE)
 		return EXIT_OK;
+	report_leaks(r);
+	if (lost && (r->cfg->fail_on & FAIL_LOST))
+		r->failed_on |= FAIL_LOST;
 	if (!r->cfg->quiet)
 		fprintf(stderr, "shmtrace: %llu event%s, %llu lost\n",
 			(unsigned long long)r->events,
 			r->events == 1 ? "" : "s", (unsigned long long)lost);
+	report_failed_on(r->failed_on);
 	if (r->out_err)
 		return EXIT_RUNTIME;
 	if (r->cfg->command && r->cmd_status)
 		return r->cmd_status;
-	return lost ? EXIT_LOST : EXIT_OK;
+	if (lost)
+		return EXIT_LOST;
+	return r->failed_on ? EXIT_FAIL_ON : EXIT_OK;
 }
 
 int main(int argc, char **argv)

@@ -60,7 +60,7 @@ test_bad_values() {
 
 ## Help, man page, completion
 
-LONG_OPTIONS="pid tid uid comm key failed cgroup ipcns container json timestamp containers output no-header quiet duration count attach compat buffer btf verbose"
+LONG_OPTIONS="pid tid uid comm key failed cgroup ipcns container fail-on json timestamp containers output no-header quiet duration count attach compat buffer btf verbose"
 
 test_help() {
 	local help missing='' o

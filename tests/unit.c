@@ -1250,6 +1250,44 @@ static void test_container_paths(void)
 #undef H64B
 }
 
+/* --fail-on's names: the findings', and four of its own. */
+static void test_fail_on(void)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		unsigned int mask;
+	} cases[] = {
+		{ "leak", 0, FAIL_LEAK },
+		{ "error,lost", 0, FAIL_ERROR | FAIL_LOST },
+		{ "findings", 0, FAIL_FINDINGS },
+		{ "world-access,key-squat", 0,
+		  1u << FINDING_WORLD_ACCESS | 1u << FINDING_KEY_SQUAT },
+		{ "shared-ipc,leak", 0, 1u << FINDING_SHARED_IPC | FAIL_LEAK },
+		{ "", -EINVAL, 0 },
+		{ "leak,", -EINVAL, 0 },
+		{ "leaks", -EINVAL, 0 },
+		{ "?", -EINVAL, 0 },
+	};
+	struct tcase tc;
+	unsigned int mask;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		tc_begin(&tc, "parse_fail_on '%s'", cases[i].in);
+		ret = parse_fail_on(cases[i].in, &mask);
+		expect_u64(&tc, (uint64_t)(int64_t)cases[i].ret, (uint64_t)(int64_t)ret);
+		if (!ret)
+			expect_u64(&tc, cases[i].mask, mask);
+		tc_end(&tc);
+	}
+	tc_begin(&tc, "fail_on_name");
+	expect_str(&tc, "leak", fail_on_name(FAIL_LEAK));
+	expect_str(&tc, "foreign-writer", fail_on_name(1u << FINDING_FOREIGN_WRITER));
+	tc_end(&tc);
+}
+
 /* The descriptors: what scripts and the -e parser rely on. */
 static void test_syscall_table(void)
 {
@@ -1464,6 +1502,7 @@ int main(void)
 	test_lifecycle_decoders();
 	test_format_lifecycle();
 	test_syscall_table();
+	test_fail_on();
 	test_container_paths();
 	test_findings();
 	test_summary();
