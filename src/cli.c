@@ -277,19 +277,26 @@ static int parse_event(const char *name, size_t n, unsigned int *mask)
 	return 0;
 }
 
-int parse_events(const char *s, unsigned int *mask)
+/* A comma-separated list, each name (n bytes) added to mask by one(). */
+static int parse_list(const char *s, unsigned int *mask,
+		      int (*one)(const char *name, size_t n, unsigned int *mask))
 {
 	size_t n;
 
 	*mask = 0;
 	for (;;) {
 		n = strcspn(s, ",");
-		if (parse_event(s, n, mask))
+		if (one(s, n, mask))
 			return -EINVAL;
 		if (!s[n])
 			return 0;
 		s += n + 1;
 	}
+}
+
+int parse_events(const char *s, unsigned int *mask)
+{
+	return parse_list(s, mask, parse_event);
 }
 
 /* The names --fail-on takes besides the findings', by bit. */
@@ -333,17 +340,7 @@ static int fail_on_one(const char *name, size_t n, unsigned int *mask)
 
 int parse_fail_on(const char *s, unsigned int *mask)
 {
-	size_t n;
-
-	*mask = 0;
-	for (;;) {
-		n = strcspn(s, ",");
-		if (fail_on_one(s, n, mask))
-			return -EINVAL;
-		if (!s[n])
-			return 0;
-		s += n + 1;
-	}
+	return parse_list(s, mask, fail_on_one);
 }
 
 static int parse_summary(const char *s, enum summary_mode *mode)
