@@ -45,7 +45,10 @@ build_rootfs() {
 		ln -sf /proc/self/fd /dev/fd
 		export SHMTRACE=/bin/shmtrace WORKLOAD=/bin/workload WORKLOAD32=/bin/workload32
 		case $(uname -r) in
-		5.10.*) export REQUIRE_MODES="kprobe tracepoint" EXPECT_AUTO=kprobe ;;
+		# Two processes' calls at once under kretprobes on 5.10 have lost
+		# a call without counting it (open); namespaces via tracepoints.
+		5.10.*) export REQUIRE_MODES="kprobe tracepoint" EXPECT_AUTO=kprobe \
+			NS_ATTACH="--attach tracepoint" ;;
 		*) export REQUIRE_MODES="fentry kprobe tracepoint" EXPECT_AUTO=fentry ;;
 		esac
 		export TEST_TMP=/tmp/t
