@@ -484,14 +484,15 @@ int XCAT(rawenter_, COMPAT_PATHS)(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (void *)ctx->args[0];
 	long nr = ctx->args[1];
+	__u8 sys = compat_syscall(nr);
 
-	if (!compat_nr(nr) || !in_compat_syscall())
+	if ((sys == SYS_MAX && !compat_nr(nr)) || !in_compat_syscall())
 		return 0;
 #ifdef COMPAT_NR_IPC
-	if (nr == COMPAT_NR_IPC)
+	if (sys == SYS_MAX)	/* the ipc(2) multiplexer */
 		return IPC_ENTER(CORE, regs);
 #endif
-	return on_enter(compat_syscall(nr), ABI_COMPAT, COMPAT_ARG_CORE(regs, 1),
+	return on_enter(sys, ABI_COMPAT, COMPAT_ARG_CORE(regs, 1),
 			COMPAT_ARG_CORE(regs, 2), COMPAT_ARG_CORE(regs, 3), 0);
 }
 

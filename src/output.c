@@ -557,9 +557,8 @@ void format_leak(struct output *o, struct sink *s, const struct segment *seg,
 	put_str(s, json ? "\",\"nattch\":" : ", attached ");
 	put_u64(s, seg->nattch);
 	put_str(s, json ? ",\"remove\":\"" : " times; remove it with: ");
-	if (!own_ns) {
+	if (!own_ns)
 		put_str(s, "nsenter --ipc=/proc/PID/ns/ipc ");
-	}
 	put_str(s, "ipcrm -m ");
 	put_s64(s, seg->id);
 	put_str(s, json ? "\"}}\n" : "\n");

@@ -43,10 +43,7 @@ test_killed_running() {
 	rm -f "$TEST_TMP/pid"
 	start_tracer -o /dev/null -- sh -c 'echo $$ >"$0"; exec sleep 30' "$TEST_TMP/pid" ||
 		{ fail "$name" "shmtrace did not start"; return; }
-	for i in $(seq 200); do
-		[ -s "$TEST_TMP/pid" ] && break
-		sleep 0.02
-	done
+	await "$TEST_TMP/pid"
 	pid=$(cat "$TEST_TMP/pid" 2>/dev/null)
 	kill -KILL "$TRACER_PID"
 	wait "$TRACER_PID" 2>/dev/null

@@ -43,6 +43,16 @@ can_run_32bit() {
 	[ "$(cat "$f")" = yes ]
 }
 
+# await FILE: waits (up to 10 s) for FILE to exist and not be empty.
+await() {
+	local i
+	for i in $(seq 200); do
+		[ -s "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # check NAME COMMAND...: PASS if the command succeeds, else FAIL with its output.
 check() {
 	local name=$1 out

@@ -75,16 +75,6 @@ test_ipc_ns_field() {
 	assert_eq "$name: container is null on the host" "null" "$got"
 }
 
-# await FILE: waits (up to 10 s) for FILE to exist.
-await() {
-	local i
-	for i in $(seq 200); do
-		[ -e "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # A segment made in a namespace before the trace began is named by the
 # key in that namespace's own table, read when the namespace is first
 # seen. (A namespace already gone by then has no table left to read.)
@@ -96,7 +86,7 @@ test_preexisting() {
 	in_new_ipcns "$TEST_TMP/ns" sh -c '
 		"$0" glibc precreate >"$1/pre" || exit 1
 		while [ ! -e "$1/go" ]; do sleep 0.05; done
-		"$0" attach "$(cut -d" " -f1 "$1/pre")"; touch "$1/used"
+		"$0" attach "$(cut -d" " -f1 "$1/pre")"; echo used >"$1/used"
 		while [ ! -e "$1/done" ]; do sleep 0.05; done' "$WORKLOAD" "$TEST_TMP" &
 	holder=$!
 	while [ ! -s "$TEST_TMP/pre" ] && kill -0 "$holder" 2>/dev/null; do
@@ -129,7 +119,7 @@ test_gone() {
 	sleep 2.5
 	rm -f "$TEST_TMP/done"
 	in_new_ipcns "$TEST_TMP/nsb" sh -c '"$0" glibc precreate >"$1/preb" && "$0" attach 0
-		touch "$1/used"; while [ ! -e "$1/done" ]; do sleep 0.05; done' \
+		echo used >"$1/used"; while [ ! -e "$1/done" ]; do sleep 0.05; done' \
 		"$WORKLOAD" "$TEST_TMP" &
 	await "$TEST_TMP/used"
 	stop_tracer
