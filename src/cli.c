@@ -50,6 +50,7 @@ enum long_only {
 	OPT_IPCNS,
 	OPT_CONTAINER,
 	OPT_FAIL_ON,
+	OPT_STABLE,
 };
 
 
@@ -74,6 +75,7 @@ static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "JSON Lines, one object per event", 3 },
 	{ "timestamp", 'T', NULL, 0, "Text: add a wall-clock TIME column", 3 },
 	{ "containers", 'C', NULL, 0, "Text: add a CONTAINER column", 3 },
+	{ "stable", OPT_STABLE, NULL, 0, "Text to diff between runs and kernels: ordinals for ids and addresses, no times, a fixed order (printed at the end)", 3 },
 	{ "output", 'o', "FILE", 0, "Write events to FILE instead of stdout", 3 },
 	{ "no-header", OPT_NO_HEADER, NULL, 0, "Text: no header line", 3 },
 	{ "quiet", 'q', NULL, 0, "No banner on stderr", 3 },
@@ -434,6 +436,22 @@ static bool takes_value(int key)
 	return o && o->arg;
 }
 
+/* --stable leaves out what varies from run to run: these print it. */
+static error_t check_stable(struct argp_state *state,
+			    const struct config *cfg)
+{
+	const char *other = cfg->format == OUT_JSON ? "--json" :
+			    cfg->summary ? "--summary" :
+			    cfg->timestamps ? "--timestamp" :
+			    cfg->containers ? "--containers" : NULL;
+
+	if (!cfg->stable || !other)
+		return 0;
+	argp_failure(state, EXIT_USAGE, 0, "--stable cannot be combined with %s",
+		     other);
+	return EINVAL;
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct config *cfg = state->input;
@@ -467,6 +485,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_HEADER: cfg->header = false; break;
 	case OPT_CGROUP: cfg->cgroup = arg; break;
 	case OPT_COMPAT: cfg->compat = true; break;
+	case OPT_STABLE: cfg->stable = true; break;
+	case ARGP_KEY_END:
+		return check_stable(state, cfg);
 	case OPT_BTF: cfg->btf = arg; break;
 	case ARGP_KEY_ARG:
 		argp_failure(state, EXIT_USAGE, 0,

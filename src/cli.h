@@ -63,6 +63,7 @@ struct config {
 	uint32_t ipcns;			/* 0: any; else an inode or a PID */
 	const char *container;		/* an id prefix, or NULL */
 	bool containers;		/* text: a CONTAINER column */
+	bool stable;			/* text with ordinals, sorted, at the end */
 	const char *output;
 	const char *btf;
 	uint64_t duration_ms;		/* 0: until interrupted */

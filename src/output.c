@@ -199,8 +199,45 @@ COLUMN_FN(col_container)
 	put_comm_text(s, a->container, n == 64 ? 12 : n);
 }
 
-COLUMN_FN(col_pid) { put_u64(s, e->pid); }
-COLUMN_FN(col_tid) { put_u64(s, e->tid); }
+/*
+ * --stable: a segment id or a non-NULL address as its ordinal, other
+ * pointers as ptr; true if printed. Segments are told apart by namespace:
+ * each has its id 0.
+ */
+static bool put_stable(struct output *o, struct sink *s,
+		       enum arg_format format, const struct event *e,
+		       uint64_t v, enum ordinal_use use)
+{
+	if (!o->stable)
+		return false;
+	if (format == FMT_SHMID)
+		put_ordinal(o->stable, s, ORD_SEGMENT, e->ipc_ns, (int32_t)v,
+			    use);
+	else if (format == FMT_ADDR && v)
+		put_ordinal(o->stable, s, ORD_ADDR, 0, v, use);
+	else if (format == FMT_PTR && v)
+		put_str(s, "ptr");
+	else
+		return false;
+	return true;
+}
+
+COLUMN_FN(col_pid)
+{
+	if (o->stable)
+		put_ordinal(o->stable, s, ORD_PID, 0, e->pid, ORD_USE);
+	else
+		put_u64(s, e->pid);
+}
+
+COLUMN_FN(col_tid)
+{
+	if (o->stable)
+		put_ordinal(o->stable, s, ORD_TID, 0, e->tid, ORD_USE);
+	else
+		put_u64(s, e->tid);
+}
+
 COLUMN_FN(col_uid) { put_u64(s, e->uid); }
 
 COLUMN_FN(col_comm)
@@ -239,7 +276,18 @@ COLUMN_FN(col_shmflg)
 
 COLUMN_FN(col_ret)
 {
-	decode_syscall_ret(s, e->syscall, e->ret);
+	static const enum arg_format ret_format[] = {
+		[RET_INT] = FMT_S32, [RET_SHMID] = FMT_SHMID,
+		[RET_ADDR] = FMT_ADDR,
+	};
+
+	/* A new mapping, a new segment: even at a value seen before. */
+	enum ordinal_use use = e->syscall == SYS_SHMAT || (a && a->created > 0) ?
+			       ORD_NEW : ORD_USE;
+
+	if (ret_is_error(e->ret) ||
+	    !put_stable(o, s, ret_format[syscall_ret_kind(e)], e, e->ret, use))
+		decode_syscall_ret(s, e->syscall, e->ret);
 }
 
 COLUMN_FN(col_lat)
@@ -252,6 +300,7 @@ static void put_raw(struct sink *s, enum arg_format format, uint64_t v)
 {
 	switch (format) {
 	case FMT_S32:
+	case FMT_SHMID:
 		put_s64(s, (int32_t)v);
 		break;
 	case FMT_U32:
@@ -272,6 +321,8 @@ COLUMN_FN(col_args)
 	const struct syscall_arg *arg;
 	const char *sep = "";
 	uint64_t v;
+	bool detached = e->syscall == SYS_SHMDT && !ret_is_error(e->ret);
+	enum arg_format format;
 
 	if (!d) {
 		put_char(s, '-');
@@ -283,7 +334,12 @@ COLUMN_FN(col_args)
 		put_str(s, sep);
 		put_str(s, arg->text);
 		put_char(s, '=');
-		if (arg->decode)
+		format = arg_format(arg, e);
+		/* A detached address can be mapped again: as another. */
+		if (put_stable(o, s, format, e, v,
+			       detached && format == FMT_ADDR ? ORD_LAST : ORD_USE))
+			;
+		else if (arg->decode)
 			arg->decode(s, v);
 		else
 			put_raw(s, arg->format, v);
@@ -328,8 +384,12 @@ static void build_layout(struct output *o)
 		o->cols[o->ncols++] = &time_column;
 	if (o->containers)
 		o->cols[o->ncols++] = &container_column;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* Latencies differ from run to run. */
+		if (o->stable && cols[i].put == col_lat)
+			continue;
 		o->cols[o->ncols++] = &cols[i];
+	}
 }
 
 /* Pads what was written since start to the column's width, then a space. */
@@ -360,6 +420,8 @@ static void put_line(struct output *o, struct sink *s, const struct event *e,
 			end_column(s, start, o->cols[i]);
 	}
 	put_char(s, '\n');
+	if (e && o->stable)
+		stable_end_event(o->stable);
 }
 
 void output_header(struct output *o)

@@ -9,6 +9,7 @@
 #include "fmt.h"
 #include "segments.h"
 #include "shmtrace.h"
+#include "stable.h"
 
 enum out_format {
 	OUT_TEXT,
@@ -30,6 +31,7 @@ struct output {
 	bool containers;	/* text: -C container column */
 	bool lifecycle;		/* text: -e's SYSCALL ... ARGS layout */
 	bool warn;		/* JSON: a findings field */
+	struct stable *stable;	/* --stable: ordinals, not ids; or NULL */
 	int64_t boot_to_real_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	struct time_cache tc;
 	const struct column *cols[16];	/* the text layout, once known */

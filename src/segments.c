@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include "decode.h"
 #include "segments.h"
+#include "syscalls.h"
 #include "util.h"
 
 #define PROBES		32	/* slots looked at before giving up */
@@ -481,7 +482,7 @@ static void note_shmctl(struct segments *t, const struct event *e,
 	struct segment *s;
 
 	/* SHM_STAT takes an index into the kernel's table, and returns the id. */
-	if (cmd == SHM_STAT || cmd == SHM_STAT_ANY) {
+	if (syscall_ret_kind(e) == RET_SHMID) {
 		if (!ret_is_error(e->ret))
 			name_segment(t, e, e->ipc_ns, e->ret, a);
 		return;

@@ -35,6 +35,7 @@
 #include "findings.h"
 #include "output.h"
 #include "segments.h"
+#include "stable.h"
 #include "summary.h"
 #include "syscalls.h"
 #include "util.h"
@@ -461,7 +462,10 @@ static int handle_event(void *ctx, void *data, size_t size)
 		summary_add(&r->summary, e);
 	if (r->cfg->warn && r->cfg->format == OUT_TEXT)
 		report_findings(e, &a);
-	if (r->cfg->summary != SUMMARY_ONLY) {
+	if (r->cfg->stable) {
+		if (stable_add(r->out->stable, e, &a))
+			die(EXIT_RUNTIME, "--stable: out of memory");
+	} else if (r->cfg->summary != SUMMARY_ONLY) {
 		err = output_event(r->out, e, &a);
 		if (err) {
 			r->out_err = err;
@@ -625,6 +629,32 @@ static void start_command(struct run *r)
 	    r->cfg->command[0], strerror(err));
 }
 
+static int put_kept(void *ctx, const struct event *e,
+		    const struct annotation *a)
+{
+	struct run *r = ctx;
+
+	r->out_err = output_event(r->out, e, a);
+	return r->out_err;
+}
+
+/* --stable: what was kept, in its stable order. */
+static void print_stable(struct run *r)
+{
+	struct stable *st = r->out->stable;
+
+	if (!st || r->out_err)
+		return;
+	if (r->cfg->header)
+		output_header(r->out);
+	if (st->dropped)
+		fprintf(stderr, "shmtrace: lost %llu event%s (--stable keeps at most %u)\n",
+			(unsigned long long)st->dropped,
+			st->dropped == 1 ? "" : "s", STABLE_MAX_EVENTS);
+	if (!stable_replay(st, put_kept, r))
+		r->out_err = output_flush(r->out);
+}
+
 /* -s: the table goes where the events go, after them. */
 static void print_summary(struct run *r)
 {
@@ -689,9 +719,11 @@ static int finish(struct run *r)
 {
 	uint64_t lost;
 
+	print_stable(r);
 	print_summary(r);
 	/* A record too short to read counts as lost too. */
-	lost = report_losses(r) + r->malformed;
+	lost = report_losses(r) + r->malformed +
+	       (r->out->stable ? r->out->stable->dropped : 0);
 	if (r->out_err && r->out_err != -EPIPE)
 		fprintf(stderr, "shmtrace: writing events failed: %s\n",
 			strerror(-r->out_err));
@@ -722,6 +754,7 @@ int main(int argc, char **argv)
 {
 	static struct output out;
 	static struct segments segs;
+	static struct stable stable;
 	struct config cfg;
 	struct run r = { .cfg = &cfg, .out = &out, .segs = &segs };
 	int status, err;
@@ -741,7 +774,9 @@ int main(int argc, char **argv)
 	r.task_storage =
 		libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
 	output_init(&out, open_output(&cfg), cfg.format, cfg.timestamps);
-	out.lifecycle = cfg.events != 1u << SYS_SHMGET;
+	/* --stable shows every call alike, created= included. */
+	out.lifecycle = cfg.events != 1u << SYS_SHMGET || cfg.stable;
+	out.stable = cfg.stable ? &stable : NULL;
 	out.warn = cfg.warn;
 	out.containers = cfg.containers;
 	setup_signals();
@@ -761,7 +796,8 @@ int main(int argc, char **argv)
 	/* After attaching: a segment made meanwhile is in the events too. */
 	segments_init(&segs, "/proc/sysvipc/shm", ns_inode("/proc/self/ns/ipc"));
 	print_banner(&r);
-	if (cfg.header && cfg.summary != SUMMARY_ONLY)
+	/* --stable's header comes with its events, at the end. */
+	if (cfg.header && cfg.summary != SUMMARY_ONLY && !cfg.stable)
 		output_header(&out);
 	/* The header comes before anything the command prints. */
 	r.out_err = output_flush(&out);
@@ -772,6 +808,7 @@ int main(int argc, char **argv)
 
 	status = finish(&r);
 	summary_free(&r.summary);
+	stable_free(&stable);
 	containers_free(r.containers);
 	ring_buffer__free(r.rb);
 	tracer_destroy(&r.tracer);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE	/* IPC_INFO, SHM_INFO, SHM_STAT */
 #include <stdio.h>
 #include <string.h>
+#include <sys/shm.h>
 #include "decode.h"
 #include "syscalls.h"
 #include "util.h"
@@ -8,20 +10,20 @@
 /* The JSON field names are a contract: scripts select on them. */
 static const struct syscall_desc syscalls[SYS_MAX] = {
 	[SYS_SHMGET] = {
-		.name = "shmget", .key = SRC_ARG0, .ret = RET_INT,
+		.name = "shmget", .key = SRC_ARG0, .ret = RET_SHMID,
 		.args = {
 			{ NULL, "key", SRC_ARG0, FMT_U32 },
 			{ "size", "size", SRC_ARG1, FMT_U64 },
 			{ "shmflg", "shmflg", SRC_ARG2, FMT_U32, decode_shmflg,
 			  "flags" },
-			{ NULL, "created", SRC_CREATED, FMT_BOOL },
+			{ "created", "created", SRC_CREATED, FMT_BOOL },
 		},
 	},
 	[SYS_SHMAT] = {
 		.name = "shmat", .key = SRC_KEY, .ret = RET_ADDR,
 		.args = {
-			{ "shmid", "shmid", SRC_ARG0, FMT_S32 },
-			{ "shmaddr", "addr", SRC_ARG1, FMT_U64, decode_addr },
+			{ "shmid", "shmid", SRC_ARG0, FMT_SHMID },
+			{ "shmaddr", "addr", SRC_ARG1, FMT_ADDR, decode_addr },
 			{ "shmflg", "shmflg", SRC_ARG2, FMT_U32,
 			  decode_shmat_flags, "flags" },
 			{ NULL, "key", SRC_KEY, FMT_U32 },
@@ -30,18 +32,18 @@ static const struct syscall_desc syscalls[SYS_MAX] = {
 	[SYS_SHMDT] = {
 		.name = "shmdt", .key = SRC_KEY, .ret = RET_INT,
 		.args = {
-			{ "shmaddr", "addr", SRC_ARG0, FMT_U64, decode_addr },
-			{ "shmid", "shmid", SRC_SHMID, FMT_S32 },
+			{ "shmaddr", "addr", SRC_ARG0, FMT_ADDR, decode_addr },
+			{ "shmid", "shmid", SRC_SHMID, FMT_SHMID },
 			{ NULL, "key", SRC_KEY, FMT_U32 },
 		},
 	},
 	[SYS_SHMCTL] = {
 		.name = "shmctl", .key = SRC_KEY, .ret = RET_INT,
 		.args = {
-			{ "shmid", "shmid", SRC_ARG0, FMT_S32 },
+			{ "shmid", "shmid", SRC_ARG0, FMT_SHMID },
 			{ "cmd", "cmd", SRC_ARG1, FMT_S32, decode_shmctl_cmd,
 			  "cmd_name" },
-			{ "buf", "buf", SRC_ARG2, FMT_U64, decode_addr },
+			{ "buf", "buf", SRC_ARG2, FMT_PTR, decode_addr },
 			{ NULL, "key", SRC_KEY, FMT_U32 },
 		},
 	},
@@ -82,6 +84,33 @@ const char *syscall_list(void)
 		len += snprintf(list + len, sizeof(list) - len, "%s%s",
 				i ? ", " : "", syscalls[i].name);
 	return list;
+}
+
+enum ret_kind syscall_ret_kind(const struct event *e)
+{
+	const struct syscall_desc *d = syscall_desc(e->syscall);
+	uint32_t cmd;
+
+	if (!d)
+		return RET_INT;
+	cmd = shmctl_cmd(e->args[1]);
+	/* SHM_STAT takes an index into the table and answers with the id. */
+	if (e->syscall == SYS_SHMCTL && (cmd == SHM_STAT || cmd == SHM_STAT_ANY))
+		return RET_SHMID;
+	return d->ret;
+}
+
+enum arg_format arg_format(const struct syscall_arg *arg,
+			   const struct event *e)
+{
+	uint32_t cmd = shmctl_cmd(e->args[1]);
+
+	/* An index where the result is the id (SHM_STAT); unused for INFO. */
+	if (e->syscall == SYS_SHMCTL && arg->src == SRC_ARG0 &&
+	    (syscall_ret_kind(e) == RET_SHMID || cmd == IPC_INFO ||
+	     cmd == SHM_INFO))
+		return FMT_S32;
+	return arg->format;
 }
 
 bool arg_value(enum arg_source src, const struct event *e,

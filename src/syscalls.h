@@ -32,7 +32,10 @@ enum arg_source {
 enum arg_format {
 	FMT_U64,
 	FMT_U32,
-	FMT_S32,		/* ids and commands are ints */
+	FMT_S32,		/* commands are ints */
+	FMT_SHMID,		/* a segment id: an int (S ordinals, --stable) */
+	FMT_ADDR,		/* a mapping's address (A ordinals, --stable) */
+	FMT_PTR,		/* other user memory (--stable: NULL or ptr) */
 	FMT_BOOL,
 };
 
@@ -49,7 +52,8 @@ struct syscall_arg {
 
 /* How the result reads when it is not an error. */
 enum ret_kind {
-	RET_INT,		/* an id, 0, or what shmctl's cmd returns */
+	RET_INT,		/* 0, or what shmctl's cmd returns */
+	RET_SHMID,		/* a segment id */
 	RET_ADDR,		/* an address, in hex */
 };
 
@@ -72,6 +76,11 @@ const char *syscall_name(unsigned int syscall);
 int syscall_by_name(const char *name, size_t n);
 /* "shmget, shmat, shmdt, shmctl": for messages and help. */
 const char *syscall_list(void);
+/* What e's result is when it is not an error (shmctl's depends on cmd). */
+enum ret_kind syscall_ret_kind(const struct event *e);
+/* How arg reads for e: shmctl's shmid is no id for some commands. */
+enum arg_format arg_format(const struct syscall_arg *arg,
+			   const struct event *e);
 /*
  * The value of what src names for e; false if it is unknown (a segment
  * the tables do not know; a is NULL when there are no tables).

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include "stable.h"
+#include "util.h"
+
+struct stable_rec {
+	struct event e;
+	struct annotation a;
+	uint32_t seq;		/* arrival: a thread's calls in its own order */
+};
+
+struct ordinal_slot {
+	uint64_t value;
+	uint32_t ns;
+	uint32_t ordinal;	/* 0: a free slot */
+	uint8_t kind;
+	bool gone;		/* what it named is gone: the next use is new */
+};
+
+static const char ordinal_prefix[ORD_MAX] = {
+	[ORD_PID] = 'P', [ORD_TID] = 'T', [ORD_SEGMENT] = 'S', [ORD_ADDR] = 'A',
+};
+
+int stable_add(struct stable *st, const struct event *e,
+	       const struct annotation *a)
+{
+	struct stable_rec *r;
+	uint32_t cap;
+
+	if (st->n == STABLE_MAX_EVENTS) {
+		st->dropped++;
+		return 0;
+	}
+	if (st->n == st->cap) {
+		cap = st->cap ? 2 * st->cap : 1024;
+		r = realloc(st->recs, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		st->recs = r;
+		st->cap = cap;
+	}
+	r = &st->recs[st->n];
+	r->e = *e;
+	r->a = *a;
+	/* The cache that owns it may let it go before the end. */
+	r->a.container = NULL;
+	r->seq = st->n++;
+	return 0;
+}
+
+/*
+ * Processes in pid order, which is the order they were created in (pids
+ * are handed out cyclically), then threads in tid order, then each
+ * thread's calls as it made them: the ring buffer keeps one thread's
+ * records in order, but interleaves threads as the CPUs happened to run.
+ */
+static int rec_cmp(const void *pa, const void *pb)
+{
+	const struct stable_rec *a = pa, *b = pb;
+
+	if (a->e.pid != b->e.pid)
+		return a->e.pid < b->e.pid ? -1 : 1;
+	if (a->e.tid != b->e.tid)
+		return a->e.tid < b->e.tid ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+int stable_replay(struct stable *st,
+		  int (*fn)(void *ctx, const struct event *e,
+			    const struct annotation *a),
+		  void *ctx)
+{
+	uint32_t i;
+	int err;
+
+	if (st->n)
+		qsort(st->recs, st->n, sizeof(*st->recs), rec_cmp);
+	for (i = 0; i < st->n; i++) {
+		err = fn(ctx, &st->recs[i].e, &st->recs[i].a);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static uint32_t slot_hash(enum ordinal_kind kind, uint32_t ns, uint64_t v)
+{
+	uint64_t h = (v ^ ((uint64_t)ns << 32 | kind)) * 0x9e3779b97f4a7c15ULL;
+
+	return h >> 32;
+}
+
+static struct ordinal_slot *slot_find(struct ordinal_slot *slots,
+				      uint32_t nslots, enum ordinal_kind kind,
+				      uint32_t ns, uint64_t v)
+{
+	uint32_t i = slot_hash(kind, ns, v) & (nslots - 1);
+	struct ordinal_slot *s;
+
+	for (;; i = (i + 1) & (nslots - 1)) {
+		s = &slots[i];
+		if (!s->ordinal ||
+		    (s->kind == kind && s->ns == ns && s->value == v))
+			return s;
+	}
+}
+
+/* Doubles the table, keeping it at most half full; false: no memory. */
+static bool slots_grow(struct stable *st)
+{
+	uint32_t i, n = st->nslots ? 2 * st->nslots : 1024;
+	struct ordinal_slot *slots = calloc(n, sizeof(*slots)), *o, *s;
+
+	if (!slots)
+		return false;
+	for (i = 0; i < st->nslots; i++) {
+		o = &st->slots[i];
+		if (!o->ordinal)
+			continue;
+		s = slot_find(slots, n, o->kind, o->ns, o->value);
+		*s = *o;
+	}
+	free(st->slots);
+	st->slots = slots;
+	st->nslots = n;
+	return true;
+}
+
+/* The slot for a value, made (with the next ordinal) if it had none. */
+static struct ordinal_slot *slot_get(struct stable *st, enum ordinal_kind kind,
+				     uint32_t ns, uint64_t v)
+{
+	struct ordinal_slot *slot;
+
+	if (2 * (st->used + 1) > st->nslots && !slots_grow(st))
+		return NULL;
+	slot = slot_find(st->slots, st->nslots, kind, ns, v);
+	if (!slot->ordinal) {
+		*slot = (struct ordinal_slot){ .value = v, .ns = ns,
+					       .ordinal = ++st->next[kind],
+					       .kind = kind };
+		st->used++;
+	} else if (slot->gone) {
+		slot->ordinal = ++st->next[kind];
+		slot->gone = false;
+	}
+	return slot;
+}
+
+void put_ordinal(struct stable *st, struct sink *s, enum ordinal_kind kind,
+		 uint32_t ns, uint64_t v, enum ordinal_use use)
+{
+	struct ordinal_slot *slot = NULL;
+	uint32_t ordinal;
+
+	if (use == ORD_NEW) {
+		ordinal = ++st->next[kind];
+	} else {
+		slot = slot_get(st, kind, ns, v);
+		ordinal = slot ? slot->ordinal : 0;
+	}
+	if (use != ORD_USE && st->nchanges < ARRAY_SIZE(st->changes))
+		st->changes[st->nchanges++] = (struct ordinal_change){
+			.value = v, .ns = ns, .ordinal = ordinal, .kind = kind,
+			.gone = use == ORD_LAST,
+		};
+	put_char(s, ordinal_prefix[kind]);
+	put_u64(s, ordinal);
+}
+
+void stable_end_event(struct stable *st)
+{
+	const struct ordinal_change *c;
+	struct ordinal_slot *slot;
+	uint32_t i, next;
+
+	for (i = 0; i < st->nchanges; i++) {
+		c = &st->changes[i];
+		/* Made with a throwaway ordinal, then given this one. */
+		next = st->next[c->kind];
+		slot = slot_get(st, c->kind, c->ns, c->value);
+		st->next[c->kind] = next;
+		if (!slot)
+			continue;
+		slot->ordinal = c->ordinal;
+		slot->gone = c->gone;
+	}
+	st->nchanges = 0;
+}
+
+void stable_free(struct stable *st)
+{
+	free(st->recs);
+	free(st->slots);
+	memset(st, 0, sizeof(*st));
+}
