@@ -138,11 +138,17 @@ $(OUTPUT)/workload-static: tests/workload.c | $(OUTPUT)
 $(OUTPUT)/workload32: tests/workload.c | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) -m32 -static -pthread $< -o $@
 
-VM_BINS := $(OUTPUT)/workload-static $(OUTPUT)/workload32 $(OUTPUT)/compat32-probe
+$(OUTPUT)/behaviour: tests/behaviour.c | $(OUTPUT)
+	$(CC) $(TEST_CFLAGS) -pthread $< -o $@
+
+$(OUTPUT)/behaviour-static: tests/behaviour.c | $(OUTPUT)
+	$(CC) $(TEST_CFLAGS) -static -pthread $< -o $@
+
+VM_BINS := $(OUTPUT)/behaviour-static $(OUTPUT)/workload-static $(OUTPUT)/workload32 $(OUTPUT)/compat32-probe
 
 CHECK_BINS := $(OUTPUT)/unit $(OUTPUT)/hooks
 
-test: test-deps $(OUTPUT)/workload $(VM_BINS)
+test: test-deps $(OUTPUT)/workload $(OUTPUT)/behaviour $(VM_BINS)
 	$(MAKE) --no-print-directory WERROR=1 $(BIN) $(CHECK_BINS)
 	$(MAKE) --no-print-directory WERROR=1 SANITIZE=1 BIN=$(OUTPUT)/shmtrace-san
 	$(MAKE) --no-print-directory WERROR=1 STATIC=1 BIN=$(OUTPUT)/shmtrace-static

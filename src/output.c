@@ -39,6 +39,7 @@ void output_init(struct output *o, int fd, enum out_format format,
 	o->lifecycle = false;
 	o->warn = false;
 	o->containers = false;
+	o->stable = NULL;
 	o->ncols = 0;
 	o->boot_to_real_ns = boot_to_real_ns();
 	o->tc.sec = INT64_MIN;

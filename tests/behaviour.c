@@ -34,6 +34,7 @@
 #define NOBODY 65534
 #define PAGE 4096
 #define SHMMAX (4 << 20)	/* above one 2 MB huge page, below RAM */
+#define SHMALL_PAGES (3 * SHMMAX / PAGE)
 #define HUGE_CODE(log2) ((unsigned int)(log2) << 26)
 
 #define KEY_A 0x5eb00001
@@ -68,21 +69,27 @@ static int ctl(int id, int cmd, void *buf)
 	return shmctl(id, cmd, buf);
 }
 
-/* A fresh IPC namespace with a small shmmax: ids and limits are pinned. */
+static void set_sysctl(const char *path, long value)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0 || dprintf(fd, "%ld\n", value) < 0) {
+		fprintf(stderr, "behaviour: setting %s: %s\n", path,
+			strerror(errno));
+		exit(2);
+	}
+	close(fd);
+}
+
+/* A fresh IPC namespace with small limits: ids and limits are pinned. */
 static void own_namespace(void)
 {
-	int fd;
-
 	if (unshare(CLONE_NEWIPC)) {
 		perror("behaviour: unshare(CLONE_NEWIPC)");
 		exit(2);
 	}
-	fd = open("/proc/sys/kernel/shmmax", O_WRONLY);
-	if (fd < 0 || dprintf(fd, "%d\n", SHMMAX) < 0) {
-		perror("behaviour: setting shmmax");
-		exit(2);
-	}
-	close(fd);
+	set_sysctl("/proc/sys/kernel/shmmax", SHMMAX);
+	set_sysctl("/proc/sys/kernel/shmall", SHMALL_PAGES);
 }
 
 /* Every shmget flag and outcome. */
@@ -90,10 +97,10 @@ static void shmget_paths(void)
 {
 	get(IPC_PRIVATE, PAGE, IPC_CREAT | 0600);
 	get(KEY_A, PAGE, 0);					/* ENOENT */
-	get(KEY_A, PAGE, IPC_CREAT | IPC_EXCL | 0644);
-	get(KEY_A, PAGE, IPC_CREAT | IPC_EXCL | 0644);		/* EEXIST */
+	get(KEY_A, 2 * PAGE, IPC_CREAT | IPC_EXCL | 0644);
+	get(KEY_A, 2 * PAGE, IPC_CREAT | IPC_EXCL | 0644);	/* EEXIST */
 	get(KEY_A, PAGE, IPC_CREAT | 0644);			/* opened */
-	get(KEY_A, 2 * PAGE, 0);				/* EINVAL: bigger */
+	get(KEY_A, 3 * PAGE, 0);				/* EINVAL: bigger */
 	get(KEY_A, 0, 0);					/* size 0: opened */
 	get(KEY_A, PAGE, IPC_EXCL);				/* no effect alone */
 	get(KEY_A, PAGE, 0666);					/* root: CAP_IPC_OWNER */
@@ -107,6 +114,32 @@ static void shmget_paths(void)
 	get(IPC_PRIVATE, 2 << 20, IPC_CREAT | SHM_HUGETLB | HUGE_CODE(30) | 0600);
 	get(IPC_PRIVATE, 2 << 20, IPC_CREAT | SHM_HUGETLB | HUGE_CODE(63) | 0600);
 	get(IPC_PRIVATE, 2 << 20, IPC_CREAT | SHM_HUGETLB | SHM_NORESERVE | 0600);
+}
+
+/*
+ * shmall counts the pages of every segment in the namespace (KEY_B's
+ * shmmax and the huge page one are there): the second of these passes it.
+ */
+static void shmall_paths(void)
+{
+	int ids[3], i;
+
+	for (i = 0; i < 3; i++)
+		ids[i] = get(IPC_PRIVATE, SHMMAX, IPC_CREAT | 0600);
+	for (i = 0; i < 3; i++)
+		ctl(ids[i], IPC_RMID, NULL);
+}
+
+/* A huge page segment made without a pool (SHM_NORESERVE): attachable? */
+static void hugetlb_attach(void)
+{
+	int id = get(IPC_PRIVATE, 2 << 20,
+		     IPC_CREAT | SHM_HUGETLB | SHM_NORESERVE | 0600);
+	void *p = at(id, NULL, 0);
+
+	if (p != (void *)-1)
+		dt(p);
+	ctl(id, IPC_RMID, NULL);
 }
 
 /* A free, page-aligned address: what SHM_RND and fixed shmat aim at. */
@@ -124,7 +157,7 @@ static char *free_address(void)
 /* Every shmat flag, the fixed-address rules, and shmdt's failures. */
 static void attach_paths(int id)
 {
-	char *free = free_address(), *rw, *ro, *ex;
+	char *free, *rw, *ro, *ex;
 
 	rw = at(id, NULL, 0);
 	ro = at(id, NULL, SHM_RDONLY);
@@ -132,6 +165,7 @@ static void attach_paths(int id)
 	at(id, rw, 0);					/* EINVAL: mapped */
 	at(id, rw, SHM_REMAP);				/* replaces it */
 	at(id, NULL, SHM_REMAP);			/* EINVAL: no address */
+	free = free_address();		/* now: shmat(NULL) would take it */
 	at(id, free + 1, 0);				/* EINVAL: unaligned */
 	at(id, free + 1, SHM_RND);			/* rounded down */
 	at(id, NULL, 0x40000);				/* an unknown bit */
@@ -141,6 +175,7 @@ static void attach_paths(int id)
 	dt(ro);
 	dt(ro);						/* EINVAL: not mapped */
 	dt(rw + 1);					/* EINVAL: unaligned */
+	dt(rw + PAGE);					/* EINVAL: mid-segment */
 	dt(NULL);
 	dt(ex);
 	dt(rw);
@@ -236,6 +271,8 @@ static void run_calls(void)
 	int id_a, id_private;
 
 	shmget_paths();
+	shmall_paths();
+	hugetlb_attach();
 	id_a = get(KEY_A, 0, 0);
 	id_private = get(IPC_PRIVATE, PAGE, IPC_CREAT | 0600);
 	attach_paths(id_a);
@@ -245,12 +282,18 @@ static void run_calls(void)
 	clean_up();
 }
 
-/* One thread's segment life, on its own key. */
+static pthread_barrier_t start;
+
+/* One thread's segment life, on its own key, both threads at once. */
 static void *thread_calls(void *arg)
 {
 	key_t key = KEY_T + (intptr_t)arg;
-	int id = get(key, PAGE, IPC_CREAT | IPC_EXCL | 0600);
-	void *p = at(id, NULL, 0);
+	int id;
+	void *p;
+
+	pthread_barrier_wait(&start);
+	id = get(key, PAGE, IPC_CREAT | IPC_EXCL | 0600);
+	p = at(id, NULL, 0);
 
 	get(key, PAGE, IPC_CREAT | IPC_EXCL | 0600);	/* EEXIST */
 	dt(p);
@@ -263,6 +306,7 @@ static void run_threads(void)
 	pthread_t t[2];
 	intptr_t i;
 
+	pthread_barrier_init(&start, NULL, 2);
 	for (i = 0; i < 2; i++)
 		if (pthread_create(&t[i], NULL, thread_calls, (void *)i))
 			exit(2);

@@ -52,6 +52,10 @@ test_bad_values() {
 	usage_error "--buffer: '2G'" --buffer 2G
 	usage_error "--attach: 'bogus'" --attach bogus
 	usage_error "missing command after --" --
+	usage_error "--stable cannot be combined with --json" --stable -j
+	usage_error "--stable cannot be combined with --summary" -s --stable
+	usage_error "--stable cannot be combined with --timestamp" --stable -T
+	usage_error "--stable cannot be combined with --containers" -C --stable
 	usage_error "'extra'" -q extra
 	argp_error "'--bogus'" --bogus
 	argp_error "'Z'" -Z
@@ -60,7 +64,7 @@ test_bad_values() {
 
 ## Help, man page, completion
 
-LONG_OPTIONS="pid tid uid comm key failed cgroup ipcns container fail-on json timestamp containers output no-header quiet duration count attach compat buffer btf verbose"
+LONG_OPTIONS="pid tid uid comm key failed cgroup ipcns container fail-on json timestamp containers stable output no-header quiet duration count attach compat buffer btf verbose"
 
 test_help() {
 	local help missing='' o

@@ -22,6 +22,7 @@
 #include "findings.h"
 #include "fmt.h"
 #include "output.h"
+#include "stable.h"
 #include "summary.h"
 #include "syscalls.h"
 #include "shmtrace.h"
@@ -1326,6 +1327,18 @@ static void test_syscall_table(void)
 	}
 }
 
+/* in with runs of spaces (the padding) as one; out holds TEXT_MAX. */
+static const char *squeeze(const char *in, char *out)
+{
+	size_t j, k;
+
+	for (j = k = 0; in[j] && k + 1 < TEXT_MAX; j++)
+		if (in[j] != ' ' || (k && out[k - 1] != ' '))
+			out[k++] = in[j];
+	out[k] = '\0';
+	return out;
+}
+
 /* The lifecycle layout: 10 fields whatever the syscall. */
 static void test_format_lifecycle(void)
 {
@@ -1350,13 +1363,13 @@ static void test_format_lifecycle(void)
 		{ { .pid = 7, .tid = 8, .comm = "app", .syscall = SYS_SHMGET,
 		    .args = { 0x42, 4096, 01000 | 0600 }, .ret = 3 },
 		  { .key_known = true, .key = 0x42, .created = 1 },
-		  "7 8 0 app x86_64 shmget 0x00000042 3 0.000 size=4096,shmflg=IPC_CREAT|0600\n" },
+		  "7 8 0 app x86_64 shmget 0x00000042 3 0.000 size=4096,shmflg=IPC_CREAT|0600,created=true\n" },
 	};
 	struct output out;
 	struct tcase tc;
 	struct text t;
 	char squeezed[TEXT_MAX];
-	size_t i, j, k;
+	size_t i;
 
 	output_init(&out, -1, OUT_TEXT, false);
 	out.lifecycle = true;
@@ -1364,13 +1377,7 @@ static void test_format_lifecycle(void)
 		tc_begin(&tc, "format_event lifecycle %s",
 			 syscall_name(cases[i].e.syscall));
 		format_event(&out, text_init(&t), &cases[i].e, &cases[i].a);
-		text_str(&t);
-		/* Compare with the padding squeezed to one space. */
-		for (j = k = 0; t.buf[j]; j++)
-			if (t.buf[j] != ' ' || (k && squeezed[k - 1] != ' '))
-				squeezed[k++] = t.buf[j];
-		squeezed[k] = '\0';
-		expect_str(&tc, cases[i].out, squeezed);
+		expect_str(&tc, cases[i].out, squeeze(text_str(&t), squeezed));
 		tc_end(&tc);
 	}
 }
@@ -1484,6 +1491,76 @@ static void test_summary(void)
 	summary_free(&sm);
 }
 
+struct replayed {
+	struct output *out;
+	char text[TEXT_MAX];
+	size_t len;
+};
+
+static int replay_one(void *ctx, const struct event *e,
+		      const struct annotation *a)
+{
+	struct replayed *r = ctx;
+	struct text t;
+	char squeezed[TEXT_MAX];
+
+	format_event(r->out, text_init(&t), e, a);
+	r->len += snprintf(r->text + r->len, sizeof(r->text) - r->len, "%s",
+			   squeeze(text_str(&t), squeezed));
+	return 0;
+}
+
+/*
+ * --stable: kept in arrival order, printed by pid, tid, then arrival;
+ * ordinals name what values name: a remapped or detached address is
+ * another, a namespace's segment 5 is not another's.
+ */
+static void test_format_stable(void)
+{
+#define EV(p, t, sys, a0, a1, a2, r, ns) { .pid = p, .tid = t, .comm = "app", \
+	.syscall = sys, .args = { a0, a1, a2 }, .ret = r, .ipc_ns = ns, .latency_ns = 9 }
+	static const struct {
+		struct event e;
+		struct annotation a;
+	} arrivals[] = {
+		{ EV(9, 9, SYS_SHMGET, 0, 4096, 01600, 5, 2), { .key_known = true, .created = 1, .shmid = -1 } },
+		{ EV(3, 4, SYS_SHMGET, 0, 4096, 01600, 5, 1), { .key_known = true, .created = 1, .shmid = -1 } },
+		{ EV(3, 3, SYS_SHMAT, 5, 0, 0, 0x7f00000, 1), { .shmid = 5 } },
+		{ EV(3, 3, SYS_SHMAT, 5, 0x7f00000, 040000, 0x7f00000, 1), { .shmid = 5 } },
+		{ EV(3, 3, SYS_SHMDT, 0x7f00000, 0, 0, 0, 1), { .shmid = 5 } },
+		{ EV(3, 3, SYS_SHMDT, 0x7f00000, 0, 0, -22, 1), { .shmid = -1 } },
+		{ EV(3, 3, SYS_SHMCTL, 0, 13, 0x7ffd0000, 5, 1), { .shmid = 5 } },
+		{ EV(3, 3, SYS_SHMCTL, 5, 2, 0x7ffd0000, 0, 1), { .shmid = 5 } },
+	};
+	static const char want[] =
+		"P1 T1 0 app x86_64 shmat - A1 shmid=S1,shmaddr=NULL,shmflg=0\n"
+		"P1 T1 0 app x86_64 shmat - A2 shmid=S1,shmaddr=A1,shmflg=SHM_REMAP\n"
+		"P1 T1 0 app x86_64 shmdt - 0 shmaddr=A2,shmid=S1\n"
+		"P1 T1 0 app x86_64 shmdt - EINVAL shmaddr=A3\n"
+		"P1 T1 0 app x86_64 shmctl - S1 shmid=0,cmd=SHM_STAT,buf=ptr\n"
+		"P1 T1 0 app x86_64 shmctl - 0 shmid=S1,cmd=IPC_STAT,buf=ptr\n"
+		"P1 T2 0 app x86_64 shmget IPC_PRIVATE S2 size=4096,shmflg=IPC_CREAT|0600,created=true\n"
+		"P2 T3 0 app x86_64 shmget IPC_PRIVATE S3 size=4096,shmflg=IPC_CREAT|0600,created=true\n";
+#undef EV
+	static struct stable st;
+	static struct replayed r;
+	struct output out;
+	struct tcase tc;
+	size_t i;
+
+	tc_begin(&tc, "--stable: order and ordinals");
+	output_init(&out, -1, OUT_TEXT, false);
+	out.lifecycle = true;
+	out.stable = &st;
+	r.out = &out;
+	for (i = 0; i < ARRAY_SIZE(arrivals); i++)
+		stable_add(&st, &arrivals[i].e, &arrivals[i].a);
+	stable_replay(&st, replay_one, &r);
+	expect_str(&tc, want, r.text);
+	stable_free(&st);
+	tc_end(&tc);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1501,6 +1578,7 @@ int main(void)
 	test_parsers();
 	test_lifecycle_decoders();
 	test_format_lifecycle();
+	test_format_stable();
 	test_syscall_table();
 	test_fail_on();
 	test_container_paths();

@@ -301,7 +301,7 @@ static void run_lifecycle(void)
 
 	CALL(id, do_shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0600));
 	report_call("shmget", key, true, id, err, false,
-		    "size=4096,shmflg=IPC_CREAT|IPC_EXCL|0600");
+		    "size=4096,shmflg=IPC_CREAT|IPC_EXCL|0600,created=true");
 	if (id < 0)
 		exit(6);
 	CALL(rw, do_shmat(id, NULL, 0));

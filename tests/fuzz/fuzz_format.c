@@ -498,17 +498,23 @@ static void ret_text(const struct event *e, char *want)
 		sprintf(want, "%" PRId64, (int64_t)e->ret);
 }
 
+/* A safe text line's fields, split in copy (MAX_LINE + 1 bytes). */
+static int line_fields(const char *line, size_t n, char *copy,
+		       char *f[MAX_FIELDS])
+{
+	check_line(line, n, true);
+	memcpy(copy, line, n);
+	copy[n] = '\0';
+	return split_fields(copy, f);
+}
+
 static void check_text(const char *line, size_t n, const struct event *e,
 		       bool timestamps)
 {
 	char copy[MAX_LINE + 1], *fields[MAX_FIELDS], **f = fields, want[128];
-	int nf, expect = timestamps ? 11 : 10;
+	int nf = line_fields(line, n, copy, fields), expect = timestamps ? 11 : 10;
 	const char *flg;
 
-	check_line(line, n, true);
-	memcpy(copy, line, n);
-	copy[n] = '\0';
-	nf = split_fields(copy, fields);
 	what = "text field count";
 	CHECK(nf == expect, "%d fields, want %d: %.*s", nf, expect, (int)n, line);
 	if (timestamps) {
@@ -698,12 +704,8 @@ static void check_json(const char *line, size_t n, const struct event *e,
 static void check_lifecycle(const char *line, size_t n, const struct event *e)
 {
 	char copy[MAX_LINE + 1], *f[MAX_FIELDS], want[128];
-	int nf;
+	int nf = line_fields(line, n, copy, f);
 
-	check_line(line, n, true);
-	memcpy(copy, line, n);
-	copy[n] = '\0';
-	nf = split_fields(copy, f);
 	what = "lifecycle field count";
 	CHECK(nf == 10, "%d fields: %.*s", nf, (int)n, line);
 	check_dec_field("lifecycle PID", f[0], e->pid);
@@ -712,6 +714,18 @@ static void check_lifecycle(const char *line, size_t n, const struct event *e)
 	ret_text(e, want);
 	CHECK(!strcmp(f[7], want) || (is_error(e->ret) && f[7][0] == 'E' && f[7][1]),
 	      "got %s, want %s", f[7], want);
+}
+
+/* --stable: nine fields (no latency), the first process and thread. */
+static void check_stable(const char *line, size_t n)
+{
+	char copy[MAX_LINE + 1], *f[MAX_FIELDS];
+	int nf = line_fields(line, n, copy, f);
+
+	what = "stable field count";
+	CHECK(nf == 9, "%d fields: %.*s", nf, (int)n, line);
+	what = "stable ordinals";
+	CHECK(!strcmp(f[0], "P1") && !strcmp(f[1], "T1"), "%s %s", f[0], f[1]);
 }
 
 /* ---- The target ------------------------------------------------------------ */
@@ -761,7 +775,9 @@ static struct annotation *annotation_from(const uint8_t *d, size_t n,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct output o;
+	static struct stable st;
 	static char buf[4 * MAX_LINE];
+	struct sink sink;
 	struct annotation a, *ap = NULL;
 	struct event e;
 	size_t len;
@@ -783,6 +799,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.lifecycle = true;
 	format_twice(&o, &e, ap, buf, sizeof(buf), &len);
 	check_lifecycle(buf, len, &e);
+
+	output_init(&o, -1, OUT_TEXT, false);
+	o.lifecycle = true;
+	o.stable = &st;
+	sink = (struct sink){ .buf = buf, .cap = sizeof(buf) };
+	format_event(&o, &sink, &e, ap);
+	check_stable(buf, sink.len);
+	stable_free(&st);
 
 	output_init(&o, -1, OUT_JSON, false);
 	format_twice(&o, &e, ap, buf, sizeof(buf), &len);

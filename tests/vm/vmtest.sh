@@ -34,10 +34,12 @@ build_rootfs() {
 	install .output/workload-static "$root/bin/workload"
 	install .output/workload32 "$root/bin/workload32"
 	install .output/compat32-probe "$root/bin/compat32-probe"
+	install .output/behaviour-static "$root/bin/behaviour"
 	copy_with_libs /bin/bash "$root"
 	install -m 644 tests/lib.sh "$root/tests/lib.sh"
 	install -m 755 tests/matrix.sh "$root/tests/matrix.sh"
 	install -m 755 tests/namespaces.sh "$root/tests/namespaces.sh"
+	install -m 755 tests/vm/behaviour.sh "$root/tests/behaviour.sh"
 	cat >"$root/tests/vm-run" <<-'EOF'
 		#!/bin/bash
 		# Inside the guest. 5.10's BTF gives the syscall wrappers no
@@ -56,6 +58,7 @@ build_rootfs() {
 		bash /tests/matrix.sh
 		bash /tests/no32.sh
 		bash /tests/namespaces.sh
+		bash /tests/behaviour.sh $REQUIRE_MODES
 	EOF
 	cat >"$root/tests/no32.sh" <<-'EOF'
 		# Inside the guest: 32-bit detection, shmtrace's and the tests', is
@@ -92,6 +95,41 @@ boot_one() {
 			>>"$OUT/$name.results"
 	fi
 }
+
+# The kernel-behaviour trace: the host's own, then each guest's (from its
+# "BEHAVIOUR: " console lines) as a diff against it. A difference is a
+# finding about kernels, not a failure; a trace that is missing, or not
+# one line per call, is a failure.
+compare_behaviour() {
+	local host=$OUT/host.behaviour g k calls
+	if ! .output/shmtrace-static --stable -e all -q -o "$host" -- \
+		.output/behaviour-static 2>"$OUT/host.behaviour.err"; then
+		echo "FAIL: [vm] behaviour: the host's trace: $(oneline <"$OUT/host.behaviour.err")"
+		return
+	fi
+	calls=$(sed -n 's/^\([0-9]*\) calls$/\1/p' "$OUT/host.behaviour.err")
+	if [ "$(wc -l <"$host")" = "$((calls + 1))" ]; then
+		echo "PASS: [vm] behaviour: the host's trace ($(uname -r)), one line per call"
+	else
+		echo "FAIL: [vm] behaviour: the host's trace: $(wc -l <"$host") lines for $calls calls"
+	fi
+	echo
+	echo "Kernel behaviour (shmtrace --stable -e all -- behaviour), against the host's $(uname -r):"
+	for g in "${GUESTS[@]}"; do
+		k=${g%% *}
+		sed -n 's/^BEHAVIOUR: //p' "$OUT/$k.log" >"$OUT/$k.behaviour"
+		if [ ! -s "$OUT/$k.behaviour" ]; then
+			echo "  $k: no trace"
+		elif cmp -s "$host" "$OUT/$k.behaviour"; then
+			echo "  $k: identical ($(($(wc -l <"$host") - 1)) calls)"
+		else
+			echo "  $k: differs:"
+			diff -u --label host --label "$k" "$host" "$OUT/$k.behaviour" | sed 's/^/    /'
+		fi
+	done
+}
+
+oneline() { head -c 500 | tr '\n' '|'; }
 
 # The table: one row per kernel and mode (/all: -e all, the lifecycle),
 # one column per entry path.
@@ -136,3 +174,4 @@ for g in "${GUESTS[@]}"; do
 	results+=("$OUT/$k.results")
 done
 print_table "${results[@]}"
+compare_behaviour
