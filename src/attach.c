@@ -115,21 +115,19 @@ static int skel_hook(const struct bpf_prog_skeleton *p, struct hook *h)
 }
 
 struct mode {
-	/* Whether the kernel can do this mode at all; btf is NULL for modes
-	 * that do not hook functions. */
-	int (*check)(const struct btf *btf, char *why);
-	bool hooks_funcs;
+	/* Whether the kernel can do this mode at all. */
+	int (*check)(struct kernel_btf *kb, char *why);
 	bool reads_btf_args;
 };
 
-static int check_fentry(const struct btf *btf, char *why);
-static int check_kprobes(const struct btf *btf, char *why);
-static int check_tracepoints(const struct btf *btf, char *why);
+static int check_fentry(struct kernel_btf *kb, char *why);
+static int check_kprobes(struct kernel_btf *kb, char *why);
+static int check_tracepoints(struct kernel_btf *kb, char *why);
 
 static const struct mode modes[MODE_MAX] = {
-	[MODE_FENTRY] = { check_fentry, true, true },
-	[MODE_KPROBE] = { check_kprobes, true, false },
-	[MODE_TRACEPOINT] = { check_tracepoints, false, false },
+	[MODE_FENTRY] = { check_fentry, true },
+	[MODE_KPROBE] = { check_kprobes, false },
+	[MODE_TRACEPOINT] = { check_tracepoints, false },
 };
 
 int attach_candidates(enum attach_mode requested, enum attach_mode out[3])
@@ -148,14 +146,15 @@ int attach_candidates(enum attach_mode requested, enum attach_mode out[3])
  * Some kernels refuse every fentry program (EPERM here): a two-instruction
  * one tells in a millisecond, where loading ours would cost a BTF parse.
  */
-static int check_fentry(const struct btf *btf, char *why)
+static int check_fentry(struct kernel_btf *kb, char *why)
 {
 	const struct bpf_insn ret0[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	const char *func = XSTR(NATIVE_WRAPPER(shmget));
-	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	bool struct_arg;
+	int id = kbtf_func(kb, func, &struct_arg);
 	LIBBPF_OPTS(bpf_prog_load_opts, opts,
 		    .expected_attach_type = BPF_TRACE_FENTRY,
 		    .attach_btf_id = id);
@@ -177,9 +176,9 @@ static int check_fentry(const struct btf *btf, char *why)
 }
 
 /* The kprobe PMU exists exactly when the kernel has kprobe events. */
-static int check_kprobes(const struct btf *btf, char *why)
+static int check_kprobes(struct kernel_btf *kb, char *why)
 {
-	(void)btf;
+	(void)kb;
 	if (access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
 	    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
 	    access("/sys/kernel/debug/tracing/kprobe_events", F_OK)) {
@@ -215,12 +214,12 @@ static const char *tracefs_dir(char *why)
 	return "/sys/kernel/tracing";
 }
 
-static int check_tracepoints(const struct btf *btf, char *why)
+static int check_tracepoints(struct kernel_btf *kb, char *why)
 {
 	const char *dir = tracefs_dir(why);
 	char path[96];
 
-	(void)btf;
+	(void)kb;
 	if (!dir)
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/events/syscalls/sys_enter_shmget",
@@ -261,41 +260,22 @@ static void mark_uncovered(struct tracer *t, unsigned int paths,
 			snprintf(t->uncovered[p], WHY_LEN, fmt, arg);
 }
 
-/*
- * fentry reads the wrapper's struct pt_regs argument through BTF. Some
- * kernels (5.10) describe that argument as a pointer to a forward
- * declaration, which the verifier refuses to read.
- */
-static bool arg_is_struct_ptr(const struct btf *btf, int func_id)
-{
-	const struct btf_type *t = btf__type_by_id(btf, func_id);
-
-	t = btf__type_by_id(btf, t->type);
-	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 1)
-		return false;
-	t = btf__type_by_id(btf, btf__resolve_type(btf, btf_params(t)[0].type));
-	if (!t || !btf_is_ptr(t))
-		return false;
-	t = btf__type_by_id(btf, btf__resolve_type(btf, t->type));
-	return t && btf_is_struct(t);
-}
-
 /* Why this mode cannot hook func on this kernel, or NULL if it can. */
-static const char *func_problem(const struct btf *btf, const struct mode *m,
+static const char *func_problem(struct kernel_btf *kb, const struct mode *m,
 				const char *func)
 {
-	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	bool struct_arg;
 
-	if (id < 0)
+	if (kbtf_func(kb, func, &struct_arg) < 0)
 		return "this kernel has no %s";
-	if (m->reads_btf_args && !arg_is_struct_ptr(btf, id))
+	if (m->reads_btf_args && !struct_arg)
 		return "this kernel's BTF does not describe the struct pt_regs argument of %s, so fentry cannot read it";
 	return NULL;
 }
 
 /* Whether the mode loads h on this kernel; says why a path is left out. */
 static bool select_hook(struct tracer *t, const struct hook *h,
-			const struct config *cfg, const struct btf *btf)
+			const struct config *cfg, struct kernel_btf *kb)
 {
 	const char *problem;
 
@@ -303,15 +283,14 @@ static bool select_hook(struct tracer *t, const struct hook *h,
 		mark_uncovered(t, h->paths, "these need %s", "--compat");
 	if (!hook_wanted(h, t->mode, cfg))
 		return false;
-	problem = h->func && btf ? func_problem(btf, &modes[t->mode], h->func) :
-				    NULL;
+	problem = h->func ? func_problem(kb, &modes[t->mode], h->func) : NULL;
 	if (problem)
 		mark_uncovered(t, h->paths, problem, h->func);
 	return !problem;
 }
 
 static int select_programs(struct tracer *t, const struct config *cfg,
-			   const struct btf *btf, char *why)
+			   struct kernel_btf *kb, char *why)
 {
 	const struct bpf_prog_skeleton *p;
 	struct hook h;
@@ -323,7 +302,7 @@ static int select_programs(struct tracer *t, const struct config *cfg,
 			return -EINVAL;
 		}
 		bpf_program__set_autoload(*p->prog,
-					  select_hook(t, &h, cfg, btf));
+					  select_hook(t, &h, cfg, kb));
 	}
 	if (t->uncovered[PATH_NATIVE][0]) {
 		snprintf(why, WHY_LEN, "%s", t->uncovered[PATH_NATIVE]);
@@ -332,37 +311,40 @@ static int select_programs(struct tracer *t, const struct config *cfg,
 	return 0;
 }
 
-static struct btf *load_btf(const struct config *cfg, char *why)
-{
-	struct btf *btf = cfg->btf ? btf__parse(cfg->btf, NULL) :
-				     btf__load_vmlinux_btf();
-
-	if (!btf)
-		snprintf(why, WHY_LEN, "cannot read the kernel's BTF (%s)",
-			 strerror(errno));
-	return btf;
-}
-
 int attach_select(struct tracer *t, enum attach_mode mode,
-		  const struct config *cfg, char *why)
+		  const struct config *cfg, struct kernel_btf *kb, char *why)
 {
-	const struct mode *m = &modes[mode];
-	struct btf *btf = NULL;
 	int err;
 
 	t->mode = mode;
 	memset(t->uncovered, 0, sizeof(t->uncovered));
-	if (m->hooks_funcs) {
-		btf = load_btf(cfg, why);
-		if (!btf)
-			return -ENOENT;
+	err = modes[mode].check(kb, why);
+	return err ? err : select_programs(t, cfg, kb, why);
+}
+
+int attach_funcs(const char *names[], int max)
+{
+	static char store[KBTF_MAX_FUNCS][KBTF_FUNC_LEN];
+	const struct bpf_prog_skeleton *p;
+	struct shmtrace_bpf *skel = shmtrace_bpf__open();
+	struct hook h;
+	int i, n = 0;
+
+	if (!skel)
+		return -errno;
+	for_each_skel_prog(p, skel) {
+		if (skel_hook(p, &h) || !h.func)
+			continue;
+		for (i = 0; i < n && strcmp(names[i], h.func); i++)
+			;
+		if (i < n || n == max || n == KBTF_MAX_FUNCS)
+			continue;
+		snprintf(store[n], KBTF_FUNC_LEN, "%s", h.func);
+		names[n] = store[n];
+		n++;
 	}
-	err = m->check(btf, why);
-	if (!err)
-		err = select_programs(t, cfg, btf, why);
-	/* Freed before libbpf parses its own copy: a lower peak RSS. */
-	btf__free(btf);
-	return err;
+	shmtrace_bpf__destroy(skel);
+	return n;
 }
 
 /* What a hook attaches to, for messages: the function, or the program. */

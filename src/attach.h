@@ -7,6 +7,7 @@
 #define SHMTRACE_ATTACH_H
 
 #include <stdbool.h>
+#include "btfcache.h"
 #include "cli.h"
 
 struct shmtrace_bpf;
@@ -53,9 +54,14 @@ int hook_parse(const char *name, const char *section, struct hook *h);
 int attach_candidates(enum attach_mode requested, enum attach_mode out[3]);
 /* "64-bit syscalls", ...; NULL for a path the architecture lacks. */
 const char *entry_path_name(enum entry_path path);
-/* Before load: checks the kernel can do mode, selects its programs. */
+/*
+ * Before load: checks the kernel can do mode, selects its programs. The
+ * functions it hooks are looked up in kb.
+ */
 int attach_select(struct tracer *t, enum attach_mode mode,
-		  const struct config *cfg, char *why);
+		  const struct config *cfg, struct kernel_btf *kb, char *why);
+/* The kernel functions the BPF object can hook; returns how many. */
+int attach_funcs(const char *names[], int max);
 /* After load: attaches the selected programs. */
 int attach_links(struct tracer *t, char *why);
 /* Detaches and frees everything; safe on a partly set up tracer. */

@@ -51,6 +51,8 @@ enum long_only {
 	OPT_CONTAINER,
 	OPT_FAIL_ON,
 	OPT_STABLE,
+	OPT_CACHE_DIR,
+	OPT_NO_CACHE,
 };
 
 
@@ -87,6 +89,8 @@ static const struct argp_option options[] = {
 	{ "compat", OPT_COMPAT, NULL, 0, "Tracepoint mode: also trace 32-bit callers (hooks every syscall)", 5 },
 	{ "buffer", 'b', "SIZE", 0, "Ring buffer size, a power of two from 4K to 1G (K, M, G suffixes; default 1M)", 5 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use instead of /sys/kernel/btf/vmlinux", 5 },
+	{ "cache-dir", OPT_CACHE_DIR, "DIR", 0, "Where to keep what CO-RE needs of each kernel (default: $XDG_CACHE_HOME/shmtrace, else /var/cache/shmtrace)", 5 },
+	{ "no-cache", OPT_NO_CACHE, NULL, 0, "Neither use nor write that cache", 5 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 5 },
 	/* argp's own help options would bring its hidden --HANG along. */
 	{ "help", '?', NULL, 0, "Give this help list", -1 },
@@ -384,6 +388,8 @@ static const char *parse_value(int key, char *arg, struct config *cfg)
 			return "not a positive count";
 		cfg->count = n;
 		return NULL;
+	case OPT_CACHE_DIR:
+		return arg[0] ? NULL : "not a directory";
 	case OPT_IPCNS:
 		return parse_id(arg, &cfg->ipcns) ?
 		       "not an IPC namespace inode or a PID" : NULL;
@@ -486,6 +492,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_CGROUP: cfg->cgroup = arg; break;
 	case OPT_COMPAT: cfg->compat = true; break;
 	case OPT_STABLE: cfg->stable = true; break;
+	case OPT_CACHE_DIR: cfg->cache_dir = arg; break;
+	case OPT_NO_CACHE: cfg->no_cache = true; break;
 	case ARGP_KEY_END:
 		return check_stable(state, cfg);
 	case OPT_BTF: cfg->btf = arg; break;

@@ -66,6 +66,8 @@ struct config {
 	bool stable;			/* text with ordinals, sorted, at the end */
 	const char *output;
 	const char *btf;
+	const char *cache_dir;		/* NULL: the default */
+	bool no_cache;
 	uint64_t duration_ms;		/* 0: until interrupted */
 	uint64_t count;			/* 0: no limit */
 	uint64_t buffer_bytes;

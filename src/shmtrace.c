@@ -57,6 +57,7 @@ struct run {
 	int container_fd;	/* --container's cgroup directory, or -1 */
 	uint32_t ipc_ns;	/* --ipcns as an inode, or 0 */
 	struct containers *containers;
+	struct kernel_btf kb;
 	bool task_storage;	/* pair entry and exit in task storage */
 	struct summary summary;
 	struct command cmd;
@@ -121,19 +122,6 @@ static bool privileged(void)
 	return (eff & (1ULL << 39)) && (eff & (1ULL << 38));
 }
 
-/* --btf FILE: say so now if it is no BTF, rather than blame the kernel. */
-static void check_btf_file(const char *path)
-{
-	struct btf *btf = btf__parse(path, NULL);
-	char msg[128];
-
-	if (!btf) {
-		libbpf_strerror(-errno, msg, sizeof(msg));
-		die(EXIT_RUNTIME, "--btf %s: not a BTF file (%s)", path, msg);
-	}
-	btf__free(btf);
-}
-
 static void check_environment(const struct config *cfg)
 {
 	const char *btf = cfg->btf ? cfg->btf : DEFAULT_BTF;
@@ -145,8 +133,55 @@ static void check_environment(const struct config *cfg)
 		die(EXIT_RUNTIME,
 		    "kernel BTF not readable at %s (%s): the kernel needs CONFIG_DEBUG_INFO_BTF=y, or pass --btf FILE",
 		    btf, strerror(errno));
-	if (cfg->btf)
-		check_btf_file(cfg->btf);
+}
+
+/* Where the cache lives: --cache-dir, $XDG_CACHE_HOME/shmtrace, /var/cache. */
+static const char *cache_dir(const struct config *cfg)
+{
+	static char dir[4096];
+	const char *xdg = getenv("XDG_CACHE_HOME");
+
+	if (cfg->no_cache)
+		return NULL;
+	if (cfg->cache_dir)
+		return cfg->cache_dir;
+	if (xdg && xdg[0] == '/') {
+		snprintf(dir, sizeof(dir), "%s/shmtrace", xdg);
+		return dir;
+	}
+	return "/var/cache/shmtrace";
+}
+
+/* The kernel's BTF: its identity and, if cached, what CO-RE needs. */
+static void open_kernel_btf(struct run *r)
+{
+	const char *funcs[KBTF_MAX_FUNCS];
+	char why[WHY_LEN], note[WHY_LEN + 4096];
+	size_t len;
+	const void *object = shmtrace_bpf__elf_bytes(&len);
+	int n = attach_funcs(funcs, KBTF_MAX_FUNCS);
+
+	if (n < 0)
+		die(EXIT_RUNTIME, "opening the BPF object failed (%s)",
+		    strerror(-n));
+	if (kbtf_open(&r->kb, r->cfg->btf ? r->cfg->btf : DEFAULT_BTF,
+		      cache_dir(r->cfg), funcs, n, object, len, why,
+		      sizeof(why), note, sizeof(note)))
+		die(EXIT_RUNTIME, "%s", why);
+	if (verbose && note[0])
+		fprintf(stderr, "shmtrace: %s\n", note);
+}
+
+/* After the banner: a later start finds what this one had to work out. */
+static void save_kernel_btf(struct run *r)
+{
+	char note[WHY_LEN + 4096];
+	size_t len;
+	const void *object = shmtrace_bpf__elf_bytes(&len);
+
+	kbtf_save(&r->kb, object, len, note, sizeof(note));
+	if (verbose && note[0])
+		fprintf(stderr, "shmtrace: %s\n", note);
 }
 
 /* --cgroup: checked before any BPF work, so a typo gets its own line. */
@@ -286,7 +321,9 @@ static int fill_maps(struct run *r, char *why)
 static int try_mode(struct run *r, enum attach_mode mode, char *why)
 {
 	struct tracer *t = &r->tracer;
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = r->cfg->btf);
+	const char *core = kbtf_core_path(&r->kb);
+	LIBBPF_OPTS(bpf_object_open_opts, opts,
+		    .btf_custom_path = core ? core : r->cfg->btf);
 	int err;
 
 	t->skel = shmtrace_bpf__open_opts(&opts);
@@ -297,7 +334,7 @@ static int try_mode(struct run *r, enum attach_mode mode, char *why)
 	}
 	err = configure(t->skel, r->cfg, r->task_storage, r->ipc_ns);
 	if (!err)
-		err = attach_select(t, mode, r->cfg, why);
+		err = attach_select(t, mode, r->cfg, &r->kb, why);
 	if (err)
 		return err;
 	err = shmtrace_bpf__load(t->skel);
@@ -764,6 +801,7 @@ int main(int argc, char **argv)
 	verbose = cfg.verbose;
 	libbpf_set_print(libbpf_print);
 	check_environment(&cfg);
+	open_kernel_btf(&r);
 	r.cgroup_fd = open_cgroup(cfg.cgroup);
 	r.container_fd = open_container(cfg.container);
 	r.ipc_ns = resolve_ipcns(cfg.ipcns);
@@ -796,6 +834,7 @@ int main(int argc, char **argv)
 	/* After attaching: a segment made meanwhile is in the events too. */
 	segments_init(&segs, "/proc/sysvipc/shm", ns_inode("/proc/self/ns/ipc"));
 	print_banner(&r);
+	save_kernel_btf(&r);
 	/* --stable's header comes with its events, at the end. */
 	if (cfg.header && cfg.summary != SUMMARY_ONLY && !cfg.stable)
 		output_header(&out);
@@ -812,5 +851,6 @@ int main(int argc, char **argv)
 	containers_free(r.containers);
 	ring_buffer__free(r.rb);
 	tracer_destroy(&r.tracer);
+	kbtf_close(&r.kb);
 	return status;
 }

@@ -10,7 +10,11 @@
 #   REQUIRE_MODES  modes that must work here (others may SKIP)
 #   EXPECT_AUTO    the mode --attach auto must pick
 #   WORKLOAD32     the -m32 workload
+#   MATRIX_OPTS    options added to every run (--no-cache, ...)
+#   MATRIX_TAG     what the result lines start with (default: matrix)
 . "$(dirname "$0")/lib.sh"
+
+TAG=${MATRIX_TAG:-matrix}
 
 : "${WORKLOAD32:=.output/workload32}"
 : "${REQUIRE_MODES:=tracepoint}"
@@ -65,16 +69,16 @@ check_paths() {
 	for p in "${PATHS[@]}"; do
 		read -r name _ <<<"$p"
 		if ! path_possible "$name"; then
-			skip "matrix: $KERNEL $label $name" "$NO32_REASON"
+			skip "$TAG: $KERNEL $label $name" "$NO32_REASON"
 			continue
 		fi
 		"expected_$kind" "$TEST_TMP/exp.$name" >"$TEST_TMP/e"
 		"traced_$kind" "$TEST_TMP/out" "$TEST_TMP/exp.$name" >"$TEST_TMP/g"
 		reason=$(uncovered_reason "$name")
 		if [ -n "$reason" ] && [ ! -s "$TEST_TMP/g" ]; then
-			skip "matrix: $KERNEL $label $name" "$reason (announced in the banner)"
+			skip "$TAG: $KERNEL $label $name" "$reason (announced in the banner)"
 		else
-			check "matrix: $KERNEL $label $name" same_lines "$TEST_TMP/e" "$TEST_TMP/g"
+			check "$TAG: $KERNEL $label $name" same_lines "$TEST_TMP/e" "$TEST_TMP/g"
 		fi
 	done
 }
@@ -84,9 +88,9 @@ skip_paths() {
 	for p in "${PATHS[@]}"; do
 		read -r name _ <<<"$p"
 		if required "$label"; then
-			fail "matrix: $KERNEL $label $name" "$why"
+			fail "$TAG: $KERNEL $label $name" "$why"
 		else
-			skip "matrix: $KERNEL $label $name" "$why"
+			skip "$TAG: $KERNEL $label $name" "$why"
 		fi
 	done
 }
@@ -97,27 +101,28 @@ test_mode() {
 	shift 2
 	[ "$kind" = lifecycle ] && label="$label/all"
 	# shellcheck disable=SC2086
-	if ! start_tracer $opts 2>/dev/null; then
+	if ! start_tracer $opts ${MATRIX_OPTS:-} 2>/dev/null; then
 		wait "$TRACER_PID" 2>/dev/null
 		skip_paths "$label" "$(head -1 "$TEST_TMP/err" | sed 's/^shmtrace: //')"
 		return
 	fi
 	if ! run_paths "$@"; then
 		stop_tracer
-		fail "matrix: $KERNEL $label workloads" "$(cat "$TEST_TMP"/wlerr.* | tr '\n' '|')"
+		fail "$TAG: $KERNEL $label workloads" "$(cat "$TEST_TMP"/wlerr.* | tr '\n' '|')"
 		return
 	fi
 	stop_tracer
 	check_paths "$label" "$kind"
-	check "matrix: $KERNEL $label nothing lost" \
-		grep -q '^shmtrace: [0-9]* events\?, 0 lost$' "$TEST_TMP/err"
+	assert_eq "$TAG: $KERNEL $label nothing lost" "0 lost" \
+		"$(sed -n 's/^shmtrace: [0-9]* events\?, \([0-9]* lost\)$/\1/p;/^shmtrace: lost/p' "$TEST_TMP/err")"
 }
 
 test_auto() {
-	if start_tracer 2>/dev/null; then
+	# shellcheck disable=SC2086
+	if start_tracer ${MATRIX_OPTS:-} 2>/dev/null; then
 		stop_tracer
 	fi
-	check "matrix: $KERNEL auto picks $EXPECT_AUTO" \
+	check "$TAG: $KERNEL auto picks $EXPECT_AUTO" \
 		grep -q "^Tracing shmget via $EXPECT_AUTO" "$TEST_TMP/err"
 }
 

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <bpf/btf.h>
+#include "btfcache.h"
 #include "cli.h"
 #include "container.h"
 #include "decode.h"
@@ -1561,6 +1563,69 @@ static void test_format_stable(void)
 	tc_end(&tc);
 }
 
+/*
+ * The raw BTF walk against libbpf's own writer: a function whose argument
+ * is a struct pointer through a typedef and const, one whose argument is
+ * a pointer to a forward declaration (5.10), one with no argument, and
+ * one that is absent; every kind of record on the way.
+ */
+static void test_btf_lookup(void)
+{
+	struct kfunc funcs[] = {
+		{ .name = "with_struct" }, { .name = "with_fwd" },
+		{ .name = "no_args" }, { .name = "absent" },
+	};
+	struct btf *btf = btf__new_empty();
+	int i, regs, fwd, ptr, cptr, tdef, proto_s, proto_f, proto_0, ids[3];
+	const void *raw;
+	uint32_t len;
+	struct tcase tc;
+	char name[32];
+
+	i = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	regs = btf__add_struct(btf, "pt_regs", 8);
+	btf__add_field(btf, "di", i, 0, 0);
+	btf__add_enum(btf, "e", 4);
+	btf__add_enum_value(btf, "E1", 1);
+	btf__add_array(btf, i, i, 4);
+	fwd = btf__add_fwd(btf, "pt_regs_fwd", BTF_FWD_STRUCT);
+	ptr = btf__add_ptr(btf, regs);
+	cptr = btf__add_const(btf, ptr);
+	tdef = btf__add_typedef(btf, "regs_t", cptr);
+	proto_s = btf__add_func_proto(btf, i);
+	btf__add_func_param(btf, "regs", tdef);
+	proto_f = btf__add_func_proto(btf, i);
+	btf__add_func_param(btf, "regs", btf__add_ptr(btf, fwd));
+	proto_0 = btf__add_func_proto(btf, i);
+	ids[0] = btf__add_func(btf, "with_struct", BTF_FUNC_GLOBAL, proto_s);
+	ids[1] = btf__add_func(btf, "with_fwd", BTF_FUNC_GLOBAL, proto_f);
+	ids[2] = btf__add_func(btf, "no_args", BTF_FUNC_GLOBAL, proto_0);
+	btf__add_var(btf, "v", BTF_VAR_GLOBAL_ALLOCATED, i);
+	raw = btf__raw_data(btf, &len);
+	tc_begin(&tc, "kbtf_lookup_raw: the walk succeeds");
+	expect_u64(&tc, 0, kbtf_lookup_raw(raw, len, funcs, ARRAY_SIZE(funcs)));
+	tc_end(&tc);
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "kbtf_lookup_raw: %s", funcs[i].name);
+		tc_begin(&tc, "%s", name);
+		expect_u64(&tc, ids[i], funcs[i].id);
+		expect_u64(&tc, i == 0, funcs[i].struct_arg);
+		tc_end(&tc);
+	}
+	tc_begin(&tc, "kbtf_lookup_raw: absent");
+	expect_u64(&tc, (uint64_t)-1, (uint64_t)(int64_t)funcs[3].id);
+	tc_end(&tc);
+	tc_begin(&tc, "kbtf_lookup_raw: a truncated BTF is refused");
+	expect_u64(&tc, 1, kbtf_lookup_raw(raw, len - 1, funcs, 1) < 0);
+	tc_end(&tc);
+	btf__free(btf);
+
+	tc_begin(&tc, "kbtf_hash: streaming in 8-byte multiples is one hash");
+	expect_u64(&tc, kbtf_hash(kbtf_hash(7, "0123456789abcdef", 8), "89abcdefXYZ", 11),
+		   kbtf_hash(7, "0123456789abcdefXYZ", 8 + 11));
+	tc_end(&tc);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1579,6 +1644,7 @@ int main(void)
 	test_lifecycle_decoders();
 	test_format_lifecycle();
 	test_format_stable();
+	test_btf_lookup();
 	test_syscall_table();
 	test_fail_on();
 	test_container_paths();

@@ -36,6 +36,8 @@ build_rootfs() {
 	install .output/compat32-probe "$root/bin/compat32-probe"
 	install .output/behaviour-static "$root/bin/behaviour"
 	copy_with_libs /bin/bash "$root"
+	# What makes shmtrace's BTF cache entries.
+	copy_with_libs "$(command -v bpftool)" "$root"
 	install -m 644 tests/lib.sh "$root/tests/lib.sh"
 	install -m 755 tests/matrix.sh "$root/tests/matrix.sh"
 	install -m 755 tests/namespaces.sh "$root/tests/namespaces.sh"
@@ -55,10 +57,26 @@ build_rootfs() {
 		esac
 		export TEST_TMP=/tmp/t
 		mkdir -p $TEST_TMP
-		bash /tests/matrix.sh
+		# Without the BTF cache, then with this kernel's entry.
+		MATRIX_OPTS=--no-cache bash /tests/matrix.sh
+		bash /tests/cache.sh && MATRIX_TAG="matrix[cached]" bash /tests/matrix.sh
 		bash /tests/no32.sh
 		bash /tests/namespaces.sh
 		bash /tests/behaviour.sh $REQUIRE_MODES
+	EOF
+	cat >"$root/tests/cache.sh" <<-'EOF'
+		# Inside the guest: one start makes this kernel's BTF cache
+		# entry (bpftool, in the background), the next uses it.
+		. /tests/lib.sh
+		shmtrace -v -q -d 0.1 -o /dev/null 2>$TEST_TMP/c1
+		entry=$(sed -n 's/^shmtrace: cache: writing \(.*\) in the background$/\1/p' $TEST_TMP/c1)
+		if [ -z "$entry" ] || ! await "$entry"; then
+			fail "cache: this kernel's entry is made" "$(grep cache: $TEST_TMP/c1 | oneline)"
+			exit 1
+		fi
+		shmtrace -v -q -d 0.1 -o /dev/null 2>$TEST_TMP/c2
+		assert_eq "cache: this kernel's entry is made, then used" "shmtrace: cache: using $entry" \
+			"$(grep '^shmtrace: cache:' $TEST_TMP/c2)"
 	EOF
 	cat >"$root/tests/no32.sh" <<-'EOF'
 		# Inside the guest: 32-bit detection, shmtrace's and the tests', is

@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/btf.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <bpf/btf.h>
+#include "btfcache.h"
+
+#define HASH_SEED 0xcbf29ce484222325ULL
+#define CHUNK (64 * 1024)
+#define MAX_ENTRY (1 << 20)	/* a minimal BTF is a few kilobytes */
+#define BTF_MAGIC_LE "\x9f\xeb"
+
+static const char entry_magic[8] = "shmtbtf1";
+
+/* A cache entry: this header, the kfuncs, then the minimal BTF. */
+struct entry_header {
+	char magic[8];
+	uint64_t kernel_hash;
+	uint64_t kernel_size;
+	uint64_t object_hash;
+	uint32_t nfuncs;
+	uint32_t core_len;
+	uint64_t checksum;	/* of what follows the header */
+};
+
+/* Word at a time: the kernel's BTF is megabytes, read at every start. */
+uint64_t kbtf_hash(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t w;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	while (len--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Fills buf unless the file ends first: keeps the hash's words aligned. */
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = read(fd, (char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (!n)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+/* Whether a raw BTF header describes a file of size bytes. */
+static bool header_fits(const struct btf_header *h, uint64_t size)
+{
+	return h->version == BTF_VERSION && h->hdr_len >= sizeof(*h) &&
+	       (uint64_t)h->hdr_len + h->type_off + h->type_len <= size &&
+	       (uint64_t)h->hdr_len + h->str_off + h->str_len <= size;
+}
+
+/* The kernel BTF's identity, in one streaming pass; -errno or 0. */
+static int identify(struct kernel_btf *kb, char *why, size_t why_len)
+{
+	static char buf[CHUNK];
+	struct btf_header h = { 0 };
+	int fd = open(kb->path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	bool first = true;
+
+	if (fd < 0) {
+		snprintf(why, why_len, "cannot read %s: %s", kb->path,
+			 strerror(errno));
+		return -errno;
+	}
+	kb->hash = HASH_SEED;
+	kb->size = 0;
+	while ((n = read_full(fd, buf, sizeof(buf))) > 0) {
+		if (first && memcmp(buf, BTF_MAGIC_LE, 2) &&
+		    memcmp(buf, "\177ELF", n < 4 ? n : 4)) {
+			close(fd);
+			snprintf(why, why_len, "%s: not a BTF file", kb->path);
+			return -EINVAL;
+		}
+		if (first && n >= (ssize_t)sizeof(h))
+			memcpy(&h, buf, sizeof(h));
+		first = false;
+		kb->hash = kbtf_hash(kb->hash, buf, n);
+		kb->size += n;
+	}
+	close(fd);
+	if (n < 0 || first) {
+		snprintf(why, why_len, "%s: %s", kb->path,
+			 n < 0 ? strerror(errno) : "empty, not a BTF file");
+		return -EINVAL;
+	}
+	if (h.magic == BTF_MAGIC && !header_fits(&h, kb->size)) {
+		snprintf(why, why_len, "%s: a truncated or damaged BTF file",
+			 kb->path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- Looking functions up in raw BTF, without building libbpf's index ---- */
+
+struct raw_btf {
+	const unsigned char *types;
+	const char *strs;
+	uint32_t strs_len;
+	uint32_t *off;		/* type id -> offset in types */
+	uint32_t n;		/* ids 1 .. n - 1 */
+};
+
+/* How long a type's record is; 0 for a kind this code does not know. */
+static size_t type_len(const struct btf_type *t)
+{
+	size_t vlen = btf_vlen(t);
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+		return sizeof(*t) + sizeof(uint32_t);
+	case BTF_KIND_ARRAY:
+		return sizeof(*t) + sizeof(struct btf_array);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return sizeof(*t) + vlen * sizeof(struct btf_member);
+	case BTF_KIND_ENUM:
+		return sizeof(*t) + vlen * sizeof(struct btf_enum);
+	case BTF_KIND_ENUM64:
+		return sizeof(*t) + vlen * sizeof(struct btf_enum64);
+	case BTF_KIND_FUNC_PROTO:
+		return sizeof(*t) + vlen * sizeof(struct btf_param);
+	case BTF_KIND_DATASEC:
+		return sizeof(*t) + vlen * sizeof(struct btf_var_secinfo);
+	case BTF_KIND_FWD:
+	case BTF_KIND_PTR:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_FLOAT:
+	case BTF_KIND_TYPE_TAG:
+		return sizeof(*t);
+	default:
+		return 0;
+	}
+}
+
+static int raw_index(struct raw_btf *r, const void *data, size_t len)
+{
+	const struct btf_header *h = data;
+	uint32_t pos = 0, cap = 0, *off;
+	size_t n;
+
+	if (len < sizeof(*h) || h->magic != BTF_MAGIC || !header_fits(h, len))
+		return -EINVAL;
+	r->types = (const unsigned char *)data + h->hdr_len + h->type_off;
+	r->strs = (const char *)data + h->hdr_len + h->str_off;
+	r->strs_len = h->str_len;
+	r->off = NULL;
+	r->n = 1;
+	while (pos + sizeof(struct btf_type) <= h->type_len) {
+		n = type_len((const struct btf_type *)(r->types + pos));
+		if (!n || pos + n > h->type_len)
+			break;
+		if (r->n >= cap) {
+			cap = cap ? 2 * cap : 65536;
+			off = realloc(r->off, cap * sizeof(*off));
+			if (!off)
+				return -ENOMEM;
+			r->off = off;
+		}
+		r->off[r->n++] = pos;
+		pos += n;
+	}
+	return 0;
+}
+
+static const struct btf_type *raw_type(const struct raw_btf *r, uint32_t id)
+{
+	return id && id < r->n ? (const void *)(r->types + r->off[id]) : NULL;
+}
+
+/* Through typedefs and qualifiers, as the verifier looks through them. */
+static const struct btf_type *raw_resolve(const struct raw_btf *r,
+					  uint32_t id)
+{
+	const struct btf_type *t = raw_type(r, id);
+	int depth = 0;
+
+	while (t && depth++ < 32 &&
+	       (btf_is_typedef(t) || btf_is_mod(t) || btf_is_type_tag(t)))
+		t = raw_type(r, t->type);
+	return t;
+}
+
+/*
+ * fentry reads the wrapper's struct pt_regs argument through BTF. Some
+ * kernels (5.10) describe that argument as a pointer to a forward
+ * declaration, which the verifier refuses to read.
+ */
+static bool raw_struct_arg(const struct raw_btf *r, const struct btf_type *f)
+{
+	const struct btf_type *proto = raw_type(r, f->type), *t;
+
+	if (!proto || !btf_is_func_proto(proto) || btf_vlen(proto) < 1)
+		return false;
+	t = raw_resolve(r, btf_params(proto)[0].type);
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = raw_resolve(r, t->type);
+	return t && btf_is_struct(t);
+}
+
+int kbtf_lookup_raw(const void *data, size_t len, struct kfunc *funcs,
+		    int nfuncs)
+{
+	struct raw_btf r;
+	const struct btf_type *t;
+	uint32_t id;
+	int i, err = raw_index(&r, data, len);
+
+	for (i = 0; i < nfuncs; i++)
+		funcs[i].id = -1;
+	if (err)
+		return err;
+	for (id = 1; id < r.n; id++) {
+		t = raw_type(&r, id);
+		if (!btf_is_func(t) || t->name_off >= r.strs_len)
+			continue;
+		for (i = 0; i < nfuncs; i++) {
+			if (funcs[i].id < 0 &&
+			    !strncmp(r.strs + t->name_off, funcs[i].name,
+				     r.strs_len - t->name_off)) {
+				funcs[i].id = id;
+				funcs[i].struct_arg = raw_struct_arg(&r, t);
+			}
+		}
+	}
+	free(r.off);
+	return 0;
+}
+
+/* The whole file; an ELF one through libbpf, which finds its .BTF. */
+static int lookup_funcs(struct kernel_btf *kb)
+{
+	struct btf *btf = NULL;
+	const void *data;
+	uint32_t len;
+	void *buf = NULL;
+	int fd, err;
+
+	fd = open(kb->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(kb->size ? kb->size : 1);
+	if (!buf || read_full(fd, buf, kb->size) != (ssize_t)kb->size) {
+		close(fd);
+		free(buf);
+		return -EIO;
+	}
+	close(fd);
+	data = buf;
+	len = kb->size;
+	if (!memcmp(buf, "\177ELF", 4)) {
+		btf = btf__parse(kb->path, NULL);
+		data = btf ? btf__raw_data(btf, &len) : NULL;
+	}
+	err = data ? kbtf_lookup_raw(data, len, kb->funcs, kb->nfuncs) : -EINVAL;
+	btf__free(btf);
+	free(buf);
+	kb->looked_up = !err;
+	return err;
+}
+
+int kbtf_func(struct kernel_btf *kb, const char *func, bool *struct_arg)
+{
+	int i;
+
+	if (!kb->looked_up && lookup_funcs(kb))
+		return -ENOENT;
+	for (i = 0; i < kb->nfuncs; i++) {
+		if (strcmp(kb->funcs[i].name, func))
+			continue;
+		*struct_arg = kb->funcs[i].struct_arg;
+		return kb->funcs[i].id < 0 ? -ENOENT : kb->funcs[i].id;
+	}
+	return -ENOENT;
+}
+
+/* ---- The cache ---------------------------------------------------------- */
+
+static uint64_t entry_checksum(const struct kfunc *funcs, uint32_t nfuncs,
+			       const void *core, uint32_t core_len)
+{
+	uint64_t h = kbtf_hash(HASH_SEED, funcs, nfuncs * sizeof(*funcs));
+
+	return kbtf_hash(h, core, core_len);
+}
+
+/* Whether the entry names every function asked for; takes its answers. */
+static bool take_funcs(struct kernel_btf *kb, const struct kfunc *stored,
+		       uint32_t n)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < (uint32_t)kb->nfuncs; i++) {
+		for (j = 0; j < n; j++)
+			if (!strncmp(stored[j].name, kb->funcs[i].name,
+				     KBTF_FUNC_LEN))
+				break;
+		if (j == n)
+			return false;
+		kb->funcs[i].id = stored[j].id;
+		kb->funcs[i].struct_arg = stored[j].struct_arg;
+	}
+	return true;
+}
+
+/* The minimal BTF, where libbpf can open it by name. */
+static int keep_core(struct kernel_btf *kb, const void *core, uint32_t len)
+{
+	struct btf *btf = btf__new(core, len);
+	int fd;
+
+	if (!btf)
+		return -EINVAL;
+	btf__free(btf);
+	fd = memfd_create("shmtrace-core-btf", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, core, len) != (ssize_t)len) {
+		close(fd);
+		return -EIO;
+	}
+	kb->core_fd = fd;
+	snprintf(kb->core_path, sizeof(kb->core_path), "/proc/self/fd/%d", fd);
+	return 0;
+}
+
+/* Takes the entry if sound; otherwise says why in note. */
+static void read_entry(struct kernel_btf *kb, char *note, size_t note_len)
+{
+	struct entry_header h;
+	struct stat st;
+	char *buf = NULL;
+	const struct kfunc *stored;
+	const char *problem = NULL;
+	int fd = open(kb->cache_file, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(note, note_len, "cache: no entry for this kernel's BTF and this build (%s: %s)",
+			 kb->cache_file, strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(h) ||
+	    st.st_size > MAX_ENTRY || !(buf = malloc(st.st_size)) ||
+	    read_full(fd, buf, st.st_size) != st.st_size) {
+		problem = "unreadable or of a wrong size";
+		goto out;
+	}
+	memcpy(&h, buf, sizeof(h));
+	stored = (const struct kfunc *)(buf + sizeof(h));
+	if (memcmp(h.magic, entry_magic, sizeof(h.magic)) ||
+	    h.nfuncs > KBTF_MAX_FUNCS ||
+	    sizeof(h) + h.nfuncs * sizeof(*stored) + h.core_len != (size_t)st.st_size)
+		problem = "not a cache entry";
+	else if (h.kernel_hash != kb->hash || h.kernel_size != kb->size ||
+		 h.object_hash != kb->object_hash)
+		problem = "stale: made for another kernel BTF or build";
+	else if (h.checksum != entry_checksum(stored, h.nfuncs,
+					      stored + h.nfuncs, h.core_len))
+		problem = "corrupt: its checksum does not match";
+	else if (!take_funcs(kb, stored, h.nfuncs))
+		problem = "stale: it lacks a function this build hooks";
+	else if (keep_core(kb, stored + h.nfuncs, h.core_len))
+		problem = "corrupt: its BTF does not parse";
+out:
+	if (problem) {
+		snprintf(note, note_len, "cache: %s is %s: rebuilding it",
+			 kb->cache_file, problem);
+	} else {
+		kb->cached = kb->looked_up = true;
+		snprintf(note, note_len, "cache: using %s", kb->cache_file);
+	}
+	free(buf);
+	close(fd);
+}
+
+int kbtf_open(struct kernel_btf *kb, const char *path, const char *cache_dir,
+	      const char *const *funcs, int nfuncs, const void *object,
+	      size_t object_len, char *why, size_t why_len, char *note,
+	      size_t note_len)
+{
+	int i, err;
+
+	memset(kb, 0, sizeof(*kb));
+	kb->path = path;
+	kb->core_fd = -1;
+	note[0] = '\0';
+	for (i = 0; i < nfuncs && i < KBTF_MAX_FUNCS; i++) {
+		snprintf(kb->funcs[i].name, KBTF_FUNC_LEN, "%s", funcs[i]);
+		kb->funcs[i].id = -1;
+	}
+	kb->nfuncs = i;
+	err = identify(kb, why, why_len);
+	if (err)
+		return err;
+	kb->object_hash = kbtf_hash(HASH_SEED, object, object_len);
+	if (!cache_dir)
+		return 0;
+	snprintf(kb->cache_file, sizeof(kb->cache_file), "%s/%016llx-%016llx.btf",
+		 cache_dir, (unsigned long long)kb->hash,
+		 (unsigned long long)kb->object_hash);
+	read_entry(kb, note, note_len);
+	return 0;
+}
+
+const char *kbtf_core_path(const struct kernel_btf *kb)
+{
+	return kb->cached ? kb->core_path : NULL;
+}
+
+/* Runs bpftool; 0 if it made out. */
+static int run_bpftool(const char *kernel, const char *out, const char *obj)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		execlp("bpftool", "bpftool", "gen", "min_core_btf", kernel, out,
+		       obj, (char *)NULL);
+		execl("/usr/sbin/bpftool", "bpftool", "gen", "min_core_btf",
+		      kernel, out, obj, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -EIO;
+	return 0;
+}
+
+static int write_tmp(char *tmpl, const void *data, size_t len)
+{
+	int fd = mkstemp(tmpl);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, data, len) != (ssize_t)len) {
+		close(fd);
+		unlink(tmpl);
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Everything a fresh entry needs, written whole, then renamed into place. */
+static int build_entry(struct kernel_btf *kb, const void *object,
+		       size_t object_len)
+{
+	char dir[4096], obj[4200], core[4200], tmp[4200], *slash;
+	struct entry_header h = { .kernel_hash = kb->hash,
+				  .kernel_size = kb->size,
+				  .object_hash = kb->object_hash,
+				  .nfuncs = kb->nfuncs };
+	char *buf = NULL;
+	int fd, err;
+
+	snprintf(dir, sizeof(dir), "%s", kb->cache_file);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	snprintf(obj, sizeof(obj), "%s/.object.XXXXXX", dir);
+	snprintf(core, sizeof(core), "%s/.core.XXXXXX", dir);
+	snprintf(tmp, sizeof(tmp), "%s/.entry.XXXXXX", dir);
+	if (!kb->looked_up && lookup_funcs(kb))
+		return -EIO;
+	err = write_tmp(obj, object, object_len);
+	if (err)
+		return err;
+	fd = mkstemp(core);
+	if (fd >= 0)
+		close(fd);
+	err = fd < 0 ? -errno : run_bpftool(kb->path, core, obj);
+	unlink(obj);
+	fd = err ? -1 : open(core, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		buf = malloc(MAX_ENTRY);
+		h.core_len = buf ? read_full(fd, buf, MAX_ENTRY) : 0;
+		close(fd);
+	}
+	unlink(core);
+	if (!h.core_len || h.core_len >= MAX_ENTRY) {
+		free(buf);
+		return -EIO;
+	}
+	memcpy(h.magic, entry_magic, sizeof(h.magic));
+	h.checksum = entry_checksum(kb->funcs, h.nfuncs, buf, h.core_len);
+	fd = mkstemp(tmp);
+	err = fd < 0 ? -errno : 0;
+	if (!err && (write(fd, &h, sizeof(h)) != sizeof(h) ||
+		     write(fd, kb->funcs, h.nfuncs * sizeof(*kb->funcs)) !=
+			     (ssize_t)(h.nfuncs * sizeof(*kb->funcs)) ||
+		     write(fd, buf, h.core_len) != (ssize_t)h.core_len))
+		err = -EIO;
+	if (fd >= 0)
+		close(fd);
+	if (!err && rename(tmp, kb->cache_file))
+		err = -errno;
+	if (err && fd >= 0)
+		unlink(tmp);
+	free(buf);
+	return err;
+}
+
+/* A detached grandchild that holds none of our descriptors (BPF links). */
+static bool in_background(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return false;
+	if (pid) {
+		waitpid(pid, NULL, 0);
+		return false;
+	}
+	if (setsid() < 0 || fork())
+		_exit(0);
+	if (close_range(0, ~0U, 0))
+		for (fd = 0; fd < 1024; fd++)
+			close(fd);
+	fd = open("/dev/null", O_RDWR);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	setpriority(PRIO_PROCESS, 0, 19);
+	return true;
+}
+
+/* mkdir -p; dir is changed and restored on the way. */
+static int mkdir_p(char *dir)
+{
+	char *p;
+	int err = 0;
+
+	for (p = dir + 1; *p && !err; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			err = -errno;
+		*p = '/';
+	}
+	if (!err && mkdir(dir, 0755) && errno != EEXIST)
+		err = -errno;
+	return err;
+}
+
+/* Whether the directory can take an entry; made if missing. */
+static int cache_dir_ready(const char *file, char *note, size_t note_len)
+{
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s", file);
+	*strrchr(dir, '/') = '\0';
+	if (mkdir_p(dir) || access(dir, W_OK)) {
+		snprintf(note, note_len, "cache: %s is not writable (%s): tracing without a cache",
+			 dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* bpftool in PATH or where Debian puts it: it makes the minimal BTF. */
+static bool have_bpftool(void)
+{
+	const char *path = getenv("PATH");
+	char dirs[4096], file[4200], *dir, *save = NULL;
+
+	snprintf(dirs, sizeof(dirs), "%s:/usr/sbin", path ? path : "");
+	for (dir = strtok_r(dirs, ":", &save); dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		snprintf(file, sizeof(file), "%s/bpftool", dir);
+		if (!access(file, X_OK))
+			return true;
+	}
+	return false;
+}
+
+void kbtf_save(struct kernel_btf *kb, const void *object, size_t object_len,
+	       char *note, size_t note_len)
+{
+	note[0] = '\0';
+	if (kb->cached || !kb->cache_file[0] ||
+	    cache_dir_ready(kb->cache_file, note, note_len))
+		return;
+	if (!have_bpftool()) {
+		snprintf(note, note_len, "cache: bpftool not found: no cache (apt-get install bpftool)");
+		return;
+	}
+	snprintf(note, note_len, "cache: writing %s in the background", kb->cache_file);
+	if (in_background())
+		_exit(build_entry(kb, object, object_len) ? 1 : 0);
+}
+
+void kbtf_close(struct kernel_btf *kb)
+{
+	if (kb->core_fd >= 0)
+		close(kb->core_fd);
+	kb->core_fd = -1;
+}
