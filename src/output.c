@@ -283,12 +283,12 @@ COLUMN_FN(col_ret)
 	};
 
 	/* A new mapping, a new segment: even at a value seen before. */
-	enum ordinal_use use = e->syscall == SYS_SHMAT || (a && a->created > 0) ?
-			       ORD_NEW : ORD_USE;
-
-	if (ret_is_error(e->ret) ||
-	    !put_stable(o, s, ret_format[syscall_ret_kind(e)], e, e->ret, use))
-		decode_syscall_ret(s, e->syscall, e->ret);
+	if (o->stable && !ret_is_error(e->ret) &&
+	    put_stable(o, s, ret_format[syscall_ret_kind(e)], e, e->ret,
+		       e->syscall == SYS_SHMAT || (a && a->created > 0) ?
+		       ORD_NEW : ORD_USE))
+		return;
+	decode_syscall_ret(s, e->syscall, e->ret);
 }
 
 COLUMN_FN(col_lat)
@@ -335,9 +335,10 @@ COLUMN_FN(col_args)
 		put_str(s, sep);
 		put_str(s, arg->text);
 		put_char(s, '=');
-		format = arg_format(arg, e);
+		format = o->stable ? arg_format(arg, e) : arg->format;
 		/* A detached address can be mapped again: as another. */
-		if (put_stable(o, s, format, e, v,
+		if (o->stable &&
+		    put_stable(o, s, format, e, v,
 			       detached && format == FMT_ADDR ? ORD_LAST : ORD_USE))
 			;
 		else if (arg->decode)
