@@ -5,6 +5,8 @@
 # trusted and the trace stays right.
 . "$(dirname "$0")/lib.sh"
 : "${BEHAVIOUR:=.output/behaviour}"
+# Its own directory: tests/run runs this once per build, in one TEST_TMP.
+T=$(mktemp -d "$TEST_TMP/cache.XXXXXX")
 
 # traced OUT ARGS...: the two-thread workload under shmtrace -v --stable
 # -e all ARGS; stderr in OUT.err.
@@ -28,27 +30,27 @@ await_change() {
 }
 
 # The reference: the same trace without a cache.
-"$SHMTRACE" -q --no-cache --stable -e all -o "$TEST_TMP/want" -- "$BEHAVIOUR" threads 2>/dev/null
+"$SHMTRACE" -q --no-cache --stable -e all -o "$T/want" -- "$BEHAVIOUR" threads 2>/dev/null
 
 test_made_and_used() {
-	local name="cache: made on the first start, used by the next" d=$TEST_TMP/c1 entry opens
-	traced "$TEST_TMP/t1" --cache-dir "$d"
+	local name="cache: made on the first start, used by the next" d=$T/c1 entry opens
+	traced "$T/t1" --cache-dir "$d"
 	assert_eq "$name: the first says there is none, and writes one" \
-		"no entry|writing" "$(note "$TEST_TMP/t1.err" | cut -d' ' -f1,2 | head -1 | sed 's/ for//')|$(note "$TEST_TMP/t1.err" | sed -n 's/^\(writing\) .*/\1/p')"
-	entry=$(note "$TEST_TMP/t1.err" | sed -n 's/^writing \(.*\) in the background$/\1/p')
+		"no entry|writing" "$(note "$T/t1.err" | cut -d' ' -f1,2 | head -1 | sed 's/ for//')|$(note "$T/t1.err" | sed -n 's/^\(writing\) .*/\1/p')"
+	entry=$(note "$T/t1.err" | sed -n 's/^writing \(.*\) in the background$/\1/p')
 	await "$entry"
 	assert_eq "$name: the entry is in --cache-dir, a few kilobytes" "yes" \
 		"$([ -s "$entry" ] && [ "$(stat -c %s "$entry")" -lt 65536 ] && echo yes)"
-	traced "$TEST_TMP/t2" --cache-dir "$d"
-	assert_eq "$name: the second uses it" "using $entry" "$(note "$TEST_TMP/t2.err")"
-	assert_eq "$name: and traces the same" "$(cat "$TEST_TMP/want")" "$(cat "$TEST_TMP/t2")"
+	traced "$T/t2" --cache-dir "$d"
+	assert_eq "$name: the second uses it" "using $entry" "$(note "$T/t2.err")"
+	assert_eq "$name: and traces the same" "$(cat "$T/want")" "$(cat "$T/t2")"
 	if ! command -v strace >/dev/null; then
 		skip "$name: kernel BTF read once" "no strace"
 		return
 	fi
-	strace -f -qq -e trace=open,openat -o "$TEST_TMP/strace" \
+	strace -f -qq -e trace=open,openat -o "$T/strace" \
 		"$SHMTRACE" -q --attach tracepoint --cache-dir "$d" -d 0.1 -o /dev/null 2>/dev/null
-	opens=$(grep -c 'btf/vmlinux' "$TEST_TMP/strace")
+	opens=$(grep -c 'btf/vmlinux' "$T/strace")
 	assert_eq "$name: tracepoint mode reads the kernel BTF once (its identity), libbpf never" 1 "$opens"
 }
 
@@ -68,81 +70,81 @@ other_btf() {
 }
 
 test_keyed_by_content() {
-	local name="cache: keyed by the kernel BTF's content" d=$TEST_TMP/c2 ea eb
-	cp /sys/kernel/btf/vmlinux "$TEST_TMP/a.btf"
-	if ! other_btf "$TEST_TMP/a.btf" "$TEST_TMP/b.btf"; then
+	local name="cache: keyed by the kernel BTF's content" d=$T/c2 ea eb
+	cp /sys/kernel/btf/vmlinux "$T/a.btf"
+	if ! other_btf "$T/a.btf" "$T/b.btf"; then
 		fail "$name" "the kernel's BTF does not end with its strings"
 		return
 	fi
-	traced "$TEST_TMP/k1" --cache-dir "$d" --btf "$TEST_TMP/a.btf"
-	ea=$(note "$TEST_TMP/k1.err" | sed -n 's/^writing \(.*\) in the background$/\1/p')
+	traced "$T/k1" --cache-dir "$d" --btf "$T/a.btf"
+	ea=$(note "$T/k1.err" | sed -n 's/^writing \(.*\) in the background$/\1/p')
 	await "$ea"
-	traced "$TEST_TMP/k2" --cache-dir "$d" --btf "$TEST_TMP/b.btf"
-	eb=$(note "$TEST_TMP/k2.err" | sed -n 's/^writing \(.*\) in the background$/\1/p')
+	traced "$T/k2" --cache-dir "$d" --btf "$T/b.btf"
+	eb=$(note "$T/k2.err" | sed -n 's/^writing \(.*\) in the background$/\1/p')
 	assert_eq "$name: another BTF file does not use the first's entry" \
-		"no entry yes" "$(note "$TEST_TMP/k2.err" | head -1 | cut -d' ' -f1,2) $([ -n "$eb" ] && [ "$eb" != "$ea" ] && echo yes)"
-	assert_eq "$name: and traces right" "$(cat "$TEST_TMP/want")" "$(cat "$TEST_TMP/k2")"
+		"no entry yes" "$(note "$T/k2.err" | head -1 | cut -d' ' -f1,2) $([ -n "$eb" ] && [ "$eb" != "$ea" ] && echo yes)"
+	assert_eq "$name: and traces right" "$(cat "$T/want")" "$(cat "$T/k2")"
 	await "$eb"
-	traced "$TEST_TMP/k3" --cache-dir "$d" --btf "$TEST_TMP/a.btf"
-	assert_eq "$name: the first file still finds its own" "using $ea" "$(note "$TEST_TMP/k3.err")"
+	traced "$T/k3" --cache-dir "$d" --btf "$T/a.btf"
+	assert_eq "$name: the first file still finds its own" "using $ea" "$(note "$T/k3.err")"
 
 	# A's entry under B's name: made for another kernel BTF.
 	cp "$ea" "$eb"
-	traced "$TEST_TMP/k4" --cache-dir "$d" --btf "$TEST_TMP/b.btf"
+	traced "$T/k4" --cache-dir "$d" --btf "$T/b.btf"
 	assert_eq "$name: an entry for another BTF is stale, not used" \
 		"$eb is stale: made for another kernel BTF or build: rebuilding it" \
-		"$(note "$TEST_TMP/k4.err" | head -1)"
-	assert_eq "$name: the stale entry's run traces right" "$(cat "$TEST_TMP/want")" "$(cat "$TEST_TMP/k4")"
+		"$(note "$T/k4.err" | head -1)"
+	assert_eq "$name: the stale entry's run traces right" "$(cat "$T/want")" "$(cat "$T/k4")"
 	if await_change "$eb" "$ea"; then
-		traced "$TEST_TMP/k5" --cache-dir "$d" --btf "$TEST_TMP/b.btf"
-		assert_eq "$name: rebuilt, then used" "using $eb" "$(note "$TEST_TMP/k5.err")"
+		traced "$T/k5" --cache-dir "$d" --btf "$T/b.btf"
+		assert_eq "$name: rebuilt, then used" "using $eb" "$(note "$T/k5.err")"
 	else
 		fail "$name: rebuilt, then used" "$eb was not rewritten"
 	fi
 }
 
 test_corrupt() {
-	local name="cache: a corrupt entry" d=$TEST_TMP/c3 entry size
-	traced "$TEST_TMP/r1" --cache-dir "$d"
-	entry=$(note "$TEST_TMP/r1.err" | sed -n 's/^writing \(.*\) in the background$/\1/p')
+	local name="cache: a corrupt entry" d=$T/c3 entry size
+	traced "$T/r1" --cache-dir "$d"
+	entry=$(note "$T/r1.err" | sed -n 's/^writing \(.*\) in the background$/\1/p')
 	await "$entry"
 	size=$(stat -c %s "$entry")
 	printf 'Z' | dd of="$entry" bs=1 seek=$((size - 1)) conv=notrunc 2>/dev/null
-	cp "$entry" "$TEST_TMP/corrupt"
-	traced "$TEST_TMP/r2" --cache-dir "$d"
+	cp "$entry" "$T/corrupt"
+	traced "$T/r2" --cache-dir "$d"
 	assert_eq "$name: is detected" "$entry is corrupt: its checksum does not match: rebuilding it" \
-		"$(note "$TEST_TMP/r2.err" | head -1)"
-	assert_eq "$name: the run traces right" "$(cat "$TEST_TMP/want")" "$(cat "$TEST_TMP/r2")"
-	if await_change "$entry" "$TEST_TMP/corrupt"; then
-		traced "$TEST_TMP/r3" --cache-dir "$d"
-		assert_eq "$name: is rebuilt, then used" "using $entry" "$(note "$TEST_TMP/r3.err")"
+		"$(note "$T/r2.err" | head -1)"
+	assert_eq "$name: the run traces right" "$(cat "$T/want")" "$(cat "$T/r2")"
+	if await_change "$entry" "$T/corrupt"; then
+		traced "$T/r3" --cache-dir "$d"
+		assert_eq "$name: is rebuilt, then used" "using $entry" "$(note "$T/r3.err")"
 	else
 		fail "$name: is rebuilt, then used" "$entry was not rewritten"
 	fi
 }
 
 test_read_only() {
-	local name="cache: a read-only cache directory" d=$TEST_TMP/c4
+	local name="cache: a read-only cache directory" d=$T/c4
 	mkdir -p "$d"
 	if ! mount -t tmpfs -o ro tmpfs "$d" 2>/dev/null; then
 		skip "$name" "cannot mount a read-only tmpfs here"
 		return
 	fi
-	traced "$TEST_TMP/o1" --cache-dir "$d"
+	traced "$T/o1" --cache-dir "$d"
 	umount "$d"
-	assert_eq "$name: traces right" "$(cat "$TEST_TMP/want")" "$(cat "$TEST_TMP/o1")"
+	assert_eq "$name: traces right" "$(cat "$T/want")" "$(cat "$T/o1")"
 	assert_eq "$name: -v says so" "$d is not writable (Read-only file system): tracing without a cache" \
-		"$(note "$TEST_TMP/o1.err" | tail -1)"
+		"$(note "$T/o1.err" | tail -1)"
 }
 
 test_default_and_off() {
 	local name="cache: \$XDG_CACHE_HOME/shmtrace by default, --no-cache"
-	XDG_CACHE_HOME=$TEST_TMP/xdg traced "$TEST_TMP/x1" --no-cache
+	XDG_CACHE_HOME=$T/xdg traced "$T/x1" --no-cache
 	assert_eq "$name: --no-cache writes nothing, says nothing" "|no" \
-		"$(note "$TEST_TMP/x1.err")|$([ -e "$TEST_TMP/xdg" ] && echo yes || echo no)"
-	XDG_CACHE_HOME=$TEST_TMP/xdg traced "$TEST_TMP/x2"
-	assert_eq "$name: the default directory" "$TEST_TMP/xdg/shmtrace" \
-		"$(note "$TEST_TMP/x2.err" | sed -n 's|^writing \(.*\)/[0-9a-f-]*\.btf in the background$|\1|p')"
+		"$(note "$T/x1.err")|$([ -e "$T/xdg" ] && echo yes || echo no)"
+	XDG_CACHE_HOME=$T/xdg traced "$T/x2"
+	assert_eq "$name: the default directory" "$T/xdg/shmtrace" \
+		"$(note "$T/x2.err" | sed -n 's|^writing \(.*\)/[0-9a-f-]*\.btf in the background$|\1|p')"
 }
 
 test_made_and_used
