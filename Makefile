@@ -22,6 +22,8 @@ TEST_PKGS := gcc-multilib libc6-dev-i386 jq libzstd-dev busybox-static qemu-syst
 	libclang-rt-14-dev man-db util-linux podman runc
 
 CFLAGS := -g -O2 -Wall -Wextra -DSHMTRACE_VERSION='"$(VERSION)"'
+# A program's context argument is fixed by its hook, used or not.
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Wno-unused-parameter
 INCLUDES := -I$(OUTPUT) -Iinclude -Isrc
 LIBS := -lbpf -lelf -lz
 
@@ -89,7 +91,7 @@ $(OUTPUT) $(BUILD):
 	@mkdir -p $@
 
 $(OUTPUT)/shmtrace.bpf.o: bpf/shmtrace.bpf.c $(wildcard include/*.h include/arch/*.h) vmlinux/vmlinux.h $(DEPS_STAMP) | $(OUTPUT)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude -c $< -o $@
+	$(CLANG) $(BPF_CFLAGS) -Ivmlinux -Iinclude -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
 $(SKEL): $(OUTPUT)/shmtrace.bpf.o
