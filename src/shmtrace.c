@@ -436,9 +436,9 @@ static void print_banner(const struct run *r)
 }
 
 /* -W in text mode: one line per finding on stderr, as it happens. */
-static void report_findings(const struct event *e, const struct annotation *a)
+static void report_findings(const struct event *e, const struct annotation *a,
+			    unsigned int found)
 {
-	unsigned int found = findings_check(e, a);
 	char buf[1024];
 	struct sink s = { .buf = buf, .cap = sizeof(buf) - 1 };
 	int f;
@@ -465,13 +465,12 @@ static void report_findings(const struct event *e, const struct annotation *a)
 
 /* What --fail-on asks about, as it happens. */
 static void note_failures(struct run *r, const struct event *e,
-			  const struct annotation *a)
+			  unsigned int found)
 {
-	unsigned int fail_on = r->cfg->fail_on, found;
+	unsigned int fail_on = r->cfg->fail_on;
 
 	if ((fail_on & FAIL_ERROR) && ret_is_error(e->ret))
 		r->failed_on |= FAIL_ERROR;
-	found = findings_check(e, a);
 	r->failed_on |= found & (fail_on & FAIL_FINDINGS ? ~0u : fail_on);
 }
 
@@ -480,6 +479,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	struct run *r = ctx;
 	const struct event *e = data;
 	struct annotation a;
+	unsigned int found;
 	int err;
 
 	/* The buffer is shared with the kernel: trust no size. */
@@ -493,12 +493,13 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (r->cfg->key_on && e->syscall != SYS_SHMGET &&
 	    (!a.key_known || a.key != r->cfg->key))
 		return 0;
+	found = r->cfg->fail_on || r->cfg->warn ? findings_check(e, &a) : 0;
 	if (r->cfg->fail_on)
-		note_failures(r, e, &a);
+		note_failures(r, e, found);
 	if (r->cfg->summary)
 		summary_add(&r->summary, e);
 	if (r->cfg->warn && r->cfg->format == OUT_TEXT)
-		report_findings(e, &a);
+		report_findings(e, &a, found);
 	if (r->cfg->stable) {
 		if (stable_add(r->out->stable, e, &a))
 			die(EXIT_RUNTIME, "--stable: out of memory");
