@@ -13,6 +13,7 @@ GO=$TEST_TMP/go
 # A key nothing on this machine uses: a trace filtered on it stays empty.
 UNUSED_KEY=0x7e0dead0
 HEADER="PID TID UID COMM ABI KEY SIZE SHMFLG RET LAT(us)"
+CGROUP_ROOT=
 CGROUP_DIR=
 CGROUP_MOUNTED=
 NOISE_PID=
@@ -213,17 +214,16 @@ test_and() {
 		'$3 == 0 && $8 == K2' -c shmt-wl -u 0 -k "$K2"
 }
 
-# The cgroup v2 hierarchy: mounted already, or mounted here.
+# The cgroup v2 hierarchy in CGROUP_ROOT: mounted already (v2 alone at
+# /sys/fs/cgroup, or hybrid at .../unified), or, with v1 alone, mounted
+# here; not in a subshell, so that cleanup knows to unmount it.
 cgroup2_root() {
-	local root
-	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-	if [ -z "$root" ]; then
-		root=$TEST_TMP/cgroup2
-		mkdir -p "$root"
-		mount -t cgroup2 none "$root" 2>/dev/null || return 1
-		CGROUP_MOUNTED=$root
-	fi
-	echo "$root"
+	CGROUP_ROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	[ -z "$CGROUP_ROOT" ] || return 0
+	CGROUP_ROOT=$TEST_TMP/cgroup2
+	mkdir -p "$CGROUP_ROOT"
+	mount -t cgroup2 none "$CGROUP_ROOT" 2>"$TEST_TMP/mount.err" || return 1
+	CGROUP_MOUNTED=$CGROUP_ROOT
 }
 
 # A second workload, started blocked too and released with the first:
@@ -250,10 +250,11 @@ cgroup_case() {
 
 test_cgroup() {
 	local root
-	if ! root=$(cgroup2_root); then
-		skip "--cgroup PATH" "no cgroup v2 hierarchy, and mounting one failed"
+	if ! cgroup2_root; then
+		skip "--cgroup PATH" "no cgroup v2 hierarchy, and mounting one failed: $(head -1 "$TEST_TMP/mount.err")"
 		return
 	fi
+	root=$CGROUP_ROOT
 	CGROUP_DIR=$root/shmtrace-cli-$$
 	if ! mkdir "$CGROUP_DIR"; then
 		skip "--cgroup PATH" "cannot create a cgroup under $root"
