@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -73,6 +74,25 @@ static bool id_ok(const char *s, size_t n, enum id_kind kind)
 	return true;
 }
 
+/* systemd escapes a unit name's special bytes as \xHH: "db\x2d1" is db-1. */
+static void unescape_unit(char *s)
+{
+	char *out = s;
+	unsigned int byte;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] == 'x' && isxdigit((unsigned char)s[2]) &&
+		    isxdigit((unsigned char)s[3]) &&
+		    sscanf(s + 2, "%2x", &byte) == 1 && byte) {
+			*out++ = byte;
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
 /* The container id in one path component (n bytes), into id. */
 static bool component_id(const char *s, size_t n, char *id, size_t cap)
 {
@@ -88,6 +108,8 @@ static bool component_id(const char *s, size_t n, char *id, size_t cap)
 			continue;
 		memcpy(id, s + pl, n - pl - sl);
 		id[n - pl - sl] = '\0';
+		if (f->kind == NAME)
+			unescape_unit(id);
 		return true;
 	}
 	return false;

@@ -51,6 +51,7 @@ test_forms() {
 		"kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podab12.slice/cri-containerd-$HEX.scope|$HEX"
 		"kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podab12.slice/crio-$HEX.scope|$HEX"
 		"machine.slice/systemd-nspawn@web.service/payload|web"
+		"machine.slice/machine-db\\x2d1.scope|db-1"
 		"machine.slice/libpod-conmon-$HEX.scope|null"
 	)
 	local f rel want key=$((0x5e7f0000 + $$ % 4096)) i=0 got

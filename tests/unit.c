@@ -1227,7 +1227,9 @@ static void test_container_paths(void)
 		{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c.slice", NULL },
 		{ "/machine.slice/systemd-nspawn@web.service", "web" },
 		{ "/machine.slice/systemd-nspawn@web.service/payload", "web" },
-		{ "/machine.slice/machine-db\\x2d1.scope", "db\\x2d1" },
+		{ "/machine.slice/machine-db\\x2d1.scope", "db-1" },
+		{ "/machine.slice/machine-a\\x5cx2d.scope", "a\\x2d" },	/* unescaped once */
+		{ "/machine.slice/machine-a\\x00b.scope", "a\\x00b" },	/* no NUL */
 		{ "/docker/" H64 "/docker/" H64B, H64B },	/* Docker in Docker */
 		{ "/docker/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde", NULL },
 		{ "/docker/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg", NULL },
