@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,7 @@ static ssize_t read_full(int fd, void *buf, size_t len)
 static bool header_fits(const struct btf_header *h, uint64_t size)
 {
 	return h->version == BTF_VERSION && h->hdr_len >= sizeof(*h) &&
+	       (h->hdr_len + h->type_off) % 4 == 0 &&
 	       (uint64_t)h->hdr_len + h->type_off + h->type_len <= size &&
 	       (uint64_t)h->hdr_len + h->str_off + h->str_len <= size;
 }
@@ -110,7 +112,8 @@ static int identify(struct kernel_btf *kb, char *why, size_t why_len)
 			 n < 0 ? strerror(errno) : "empty, not a BTF file");
 		return -EINVAL;
 	}
-	if (h.magic == BTF_MAGIC && !header_fits(&h, kb->size)) {
+	if (kb->size < sizeof(h) ||
+	    (h.magic == BTF_MAGIC && !header_fits(&h, kb->size))) {
 		snprintf(why, why_len, "%s: a truncated or damaged BTF file",
 			 kb->path);
 		return -EINVAL;
@@ -177,6 +180,9 @@ static int raw_index(struct raw_btf *r, const void *data, size_t len)
 	r->types = (const unsigned char *)data + h->hdr_len + h->type_off;
 	r->strs = (const char *)data + h->hdr_len + h->str_off;
 	r->strs_len = h->str_len;
+	/* Every name ends within the section: strcmp cannot run past it. */
+	if (!r->strs_len || r->strs[r->strs_len - 1])
+		return -EINVAL;
 	r->off = NULL;
 	r->n = 1;
 	while (pos + sizeof(struct btf_type) <= h->type_len) {
@@ -186,8 +192,10 @@ static int raw_index(struct raw_btf *r, const void *data, size_t len)
 		if (r->n >= cap) {
 			cap = cap ? 2 * cap : 65536;
 			off = realloc(r->off, cap * sizeof(*off));
-			if (!off)
+			if (!off) {
+				free(r->off);
 				return -ENOMEM;
+			}
 			r->off = off;
 		}
 		r->off[r->n++] = pos;
@@ -250,8 +258,7 @@ int kbtf_lookup_raw(const void *data, size_t len, struct kfunc *funcs,
 			continue;
 		for (i = 0; i < nfuncs; i++) {
 			if (funcs[i].id < 0 &&
-			    !strncmp(r.strs + t->name_off, funcs[i].name,
-				     r.strs_len - t->name_off)) {
+			    !strcmp(r.strs + t->name_off, funcs[i].name)) {
 				funcs[i].id = id;
 				funcs[i].struct_arg = raw_struct_arg(&r, t);
 			}
@@ -270,6 +277,7 @@ static int lookup_funcs(struct kernel_btf *kb)
 	void *buf = NULL;
 	int fd, err;
 
+	kb->looked_up = true;
 	fd = open(kb->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -289,7 +297,8 @@ static int lookup_funcs(struct kernel_btf *kb)
 	err = data ? kbtf_lookup_raw(data, len, kb->funcs, kb->nfuncs) : -EINVAL;
 	btf__free(btf);
 	free(buf);
-	kb->looked_up = !err;
+	/* Once: a file that cannot be read has none of the functions. */
+	kb->looked_up = true;
 	return err;
 }
 
@@ -366,12 +375,18 @@ static void read_entry(struct kernel_btf *kb, char *note, size_t note_len)
 	char *buf = NULL;
 	const struct kfunc *stored;
 	const char *problem = NULL;
-	int fd = open(kb->cache_file, O_RDONLY | O_CLOEXEC);
+	int fd = open(kb->cache_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0) {
 		snprintf(note, note_len, "cache: no entry for this kernel's BTF and this build (%s: %s)",
 			 kb->cache_file, strerror(errno));
 		return;
+	}
+	/* What CO-RE reads kernel memory by: only from ourselves. */
+	if (!fstat(fd, &st) && (!S_ISREG(st.st_mode) ||
+				st.st_uid != geteuid() || (st.st_mode & 022))) {
+		problem = "not ours (another owner, or writable by others)";
+		goto out;
 	}
 	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(h) ||
 	    st.st_size > MAX_ENTRY || !(buf = malloc(st.st_size)) ||
@@ -383,7 +398,8 @@ static void read_entry(struct kernel_btf *kb, char *note, size_t note_len)
 	stored = (const struct kfunc *)(buf + sizeof(h));
 	if (memcmp(h.magic, entry_magic, sizeof(h.magic)) ||
 	    h.nfuncs > KBTF_MAX_FUNCS ||
-	    sizeof(h) + h.nfuncs * sizeof(*stored) + h.core_len != (size_t)st.st_size)
+	    sizeof(h) + (uint64_t)h.nfuncs * sizeof(*stored) + h.core_len !=
+		    (uint64_t)st.st_size)
 		problem = "not a cache entry";
 	else if (h.kernel_hash != kb->hash || h.kernel_size != kb->size ||
 		 h.object_hash != kb->object_hash)
@@ -456,8 +472,10 @@ static int run_bpftool(const char *kernel, const char *out, const char *obj)
 		      kernel, out, obj, (char *)NULL);
 		_exit(127);
 	}
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status))
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		return -EIO;
 	return 0;
 }
@@ -512,7 +530,8 @@ static int build_entry(struct kernel_btf *kb, const void *object,
 		close(fd);
 	}
 	unlink(core);
-	if (!h.core_len || h.core_len >= MAX_ENTRY) {
+	if (!h.core_len || sizeof(h) + h.nfuncs * sizeof(*kb->funcs) +
+				   h.core_len > MAX_ENTRY) {
 		free(buf);
 		return -EIO;
 	}
@@ -544,13 +563,18 @@ static bool in_background(void)
 	if (pid < 0)
 		return false;
 	if (pid) {
-		waitpid(pid, NULL, 0);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
 		return false;
 	}
 	if (setsid() < 0 || fork())
 		_exit(0);
+	/* shmtrace's handlers would only set its flags: be killable. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
 	if (close_range(0, ~0U, 0))
-		for (fd = 0; fd < 1024; fd++)
+		for (fd = 0; fd < sysconf(_SC_OPEN_MAX); fd++)
 			close(fd);
 	fd = open("/dev/null", O_RDWR);
 	dup2(fd, 1);

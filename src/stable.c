@@ -150,19 +150,49 @@ static struct ordinal_slot *slot_get(struct stable *st, enum ordinal_kind kind,
 	return slot;
 }
 
+/*
+ * A value this line's RET gave a new ordinal, seen before in no live
+ * form (shmat at the address it asked for): one name, not a throwaway.
+ */
+static bool pending_ordinal(struct stable *st, enum ordinal_kind kind,
+			    uint32_t ns, uint64_t v, uint32_t *ordinal)
+{
+	const struct ordinal_slot *slot;
+	uint32_t i;
+
+	if (st->nslots) {
+		slot = slot_find(st->slots, st->nslots, kind, ns, v);
+		if (slot->ordinal && !slot->gone)
+			return false;
+	}
+	for (i = 0; i < st->nchanges; i++) {
+		if (st->changes[i].kind == kind && st->changes[i].ns == ns &&
+		    st->changes[i].value == v && !st->changes[i].gone) {
+			*ordinal = st->changes[i].ordinal;
+			return true;
+		}
+	}
+	return false;
+}
+
 void put_ordinal(struct stable *st, struct sink *s, enum ordinal_kind kind,
 		 uint32_t ns, uint64_t v, enum ordinal_use use)
 {
 	struct ordinal_slot *slot = NULL;
 	uint32_t ordinal;
 
+	if (use == ORD_USE && pending_ordinal(st, kind, ns, v, &ordinal)) {
+		put_char(s, ordinal_prefix[kind]);
+		put_u64(s, ordinal);
+		return;
+	}
 	if (use == ORD_NEW) {
 		ordinal = ++st->next[kind];
 	} else {
 		slot = slot_get(st, kind, ns, v);
 		ordinal = slot ? slot->ordinal : 0;
 	}
-	if (use != ORD_USE && st->nchanges < ARRAY_SIZE(st->changes))
+	if (use != ORD_USE && ordinal && st->nchanges < ARRAY_SIZE(st->changes))
 		st->changes[st->nchanges++] = (struct ordinal_change){
 			.value = v, .ns = ns, .ordinal = ordinal, .kind = kind,
 			.gone = use == ORD_LAST,

@@ -123,6 +123,26 @@ test_corrupt() {
 	fi
 }
 
+# CO-RE reads kernel memory by what an entry says: another user's is not used.
+test_foreign() {
+	local name="cache: an entry another user owns" d=$T/c5 entry
+	traced "$T/f1" --cache-dir "$d"
+	entry=$(note "$T/f1.err" | sed -n 's/^writing \(.*\) in the background$/\1/p')
+	await "$entry"
+	chown 65534 "$entry"
+	traced "$T/f2" --cache-dir "$d"
+	assert_eq "$name: is not used" \
+		"$entry is not ours (another owner, or writable by others): rebuilding it" \
+		"$(note "$T/f2.err" | head -1)"
+	assert_eq "$name: the run traces right" "$(cat "$T/want")" "$(cat "$T/f2")"
+	chown 0 "$entry"
+	chmod 666 "$entry"
+	traced "$T/f3" --cache-dir "$d"
+	assert_eq "$name: nor one others may write" \
+		"$entry is not ours (another owner, or writable by others): rebuilding it" \
+		"$(note "$T/f3.err" | head -1)"
+}
+
 test_read_only() {
 	local name="cache: a read-only cache directory" d=$T/c4
 	mkdir -p "$d"
@@ -150,5 +170,6 @@ test_default_and_off() {
 test_made_and_used
 test_keyed_by_content
 test_corrupt
+test_foreign
 test_read_only
 test_default_and_off

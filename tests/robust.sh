@@ -235,6 +235,8 @@ test_caps_only() {
 
 test_btf() {
 	fault "fault: --btf /nonexistent" 1 'BTF.*/nonexistent' "$SHMTRACE" --btf /nonexistent -d 1
+	printf '\177' >"$TEST_TMP/tiny.btf"
+	fault "fault: --btf FILE of one byte" 1 "tiny.btf.*BTF" "$SHMTRACE" --btf "$TEST_TMP/tiny.btf" -d 1
 	head -c 4096 /dev/urandom >"$TEST_TMP/garbage.btf"
 	fault "fault: --btf FILE that is not BTF" 1 "BTF.*garbage.btf|garbage.btf.*BTF" \
 		"$SHMTRACE" --btf "$TEST_TMP/garbage.btf" -d 1

@@ -1535,6 +1535,7 @@ static void test_format_stable(void)
 		{ EV(3, 3, SYS_SHMDT, 0x7f00000, 0, 0, -22, 1), { .shmid = -1 } },
 		{ EV(3, 3, SYS_SHMCTL, 0, 13, 0x7ffd0000, 5, 1), { .shmid = 5 } },
 		{ EV(3, 3, SYS_SHMCTL, 5, 2, 0x7ffd0000, 0, 1), { .shmid = 5 } },
+		{ EV(3, 3, SYS_SHMAT, 5, 0x7e00000, 0, 0x7e00000, 1), { .shmid = 5 } },
 	};
 	static const char want[] =
 		"P1 T1 0 app x86_64 shmat - A1 shmid=S1,shmaddr=NULL,shmflg=0\n"
@@ -1543,6 +1544,7 @@ static void test_format_stable(void)
 		"P1 T1 0 app x86_64 shmdt - EINVAL shmaddr=A3\n"
 		"P1 T1 0 app x86_64 shmctl - S1 shmid=0,cmd=SHM_STAT,buf=ptr\n"
 		"P1 T1 0 app x86_64 shmctl - 0 shmid=S1,cmd=IPC_STAT,buf=ptr\n"
+		"P1 T1 0 app x86_64 shmat - A4 shmid=S1,shmaddr=A4,shmflg=0\n"
 		"P1 T2 0 app x86_64 shmget IPC_PRIVATE S2 size=4096,shmflg=IPC_CREAT|0600,created=true\n"
 		"P2 T3 0 app x86_64 shmget IPC_PRIVATE S3 size=4096,shmflg=IPC_CREAT|0600,created=true\n";
 #undef EV
@@ -1619,6 +1621,15 @@ static void test_btf_lookup(void)
 	tc_end(&tc);
 	tc_begin(&tc, "kbtf_lookup_raw: a truncated BTF is refused");
 	expect_u64(&tc, 1, kbtf_lookup_raw(raw, len - 1, funcs, 1) < 0);
+	tc_end(&tc);
+	tc_begin(&tc, "kbtf_lookup_raw: strings that do not end in NUL are refused");
+	{
+		char copy[len];
+
+		memcpy(copy, raw, len);
+		copy[len - 1] = 'x';
+		expect_u64(&tc, 1, kbtf_lookup_raw(copy, len, funcs, 1) < 0);
+	}
 	tc_end(&tc);
 	btf__free(btf);
 
