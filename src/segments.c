@@ -212,6 +212,15 @@ static uint32_t find_pid_in(uint32_t ns)
 	return pid;
 }
 
+/* Namespace ns's table: ours directly, another through pid (0: any). */
+static int read_table(struct segments *t, uint32_t ns, uint32_t pid,
+		      bool leaks)
+{
+	if (ns == t->own_ns)
+		return read_own(t, leaks);
+	return read_via(t, ns, pid ? pid : find_pid_in(ns), leaks);
+}
+
 /*
  * Reads namespace n's table through pid, a process in it. A caller may be
  * gone by the time its call is read while its namespace lives on: then
@@ -219,15 +228,13 @@ static uint32_t find_pid_in(uint32_t ns)
  */
 static int read_segments(struct segments *t, struct ipc_ns *n, uint32_t pid)
 {
-	int ret;
+	int ret = read_table(t, n->inum, pid, false);
 
-	if (n->inum == t->own_ns)
-		return read_own(t, false);
-	ret = read_via(t, n->inum, pid, false);
-	if (ret >= 0 || now_ms() - n->last_scan_ms < GC_MS)
+	if (ret >= 0 || n->inum == t->own_ns ||
+	    now_ms() - n->last_scan_ms < GC_MS)
 		return ret;
 	n->last_scan_ms = now_ms();
-	return read_via(t, n->inum, find_pid_in(n->inum), false);
+	return read_table(t, n->inum, 0, false);
 }
 
 static void forget_ns(struct segments *t, struct ipc_ns *n)
@@ -302,10 +309,7 @@ void segments_leaks(struct segments *t,
 			continue;
 		read[i] = true;
 		/* A namespace that is gone took its segments with it. */
-		if (s->ns == t->own_ns)
-			read_own(t, true);
-		else
-			read_via(t, s->ns, find_pid_in(s->ns), true);
+		read_table(t, s->ns, 0, true);
 	}
 	for (s = t->seg; s < t->seg + SEG_SLOTS; s++)
 		if (s->used && s->leaked)
