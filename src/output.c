@@ -201,16 +201,14 @@ COLUMN_FN(col_container)
 }
 
 /*
- * --stable: a segment id or a non-NULL address as its ordinal, other
- * pointers as ptr; true if printed. Segments are told apart by namespace:
- * each has its id 0.
+ * --stable (o->stable set): a segment id or a non-NULL address as its
+ * ordinal, other pointers as ptr; true if printed. Segments are told
+ * apart by namespace: each has its id 0.
  */
 static bool put_stable(struct output *o, struct sink *s,
 		       enum arg_format format, const struct event *e,
 		       uint64_t v, enum ordinal_use use)
 {
-	if (!o->stable)
-		return false;
 	if (format == FMT_SHMID)
 		put_ordinal(o->stable, s, ORD_SEGMENT, e->ipc_ns, (int32_t)v,
 			    use);

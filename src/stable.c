@@ -129,9 +129,21 @@ static bool slots_grow(struct stable *st)
 	return true;
 }
 
-/* The slot for a value, made (with the next ordinal) if it had none. */
-static struct ordinal_slot *slot_get(struct stable *st, enum ordinal_kind kind,
-				     uint32_t ns, uint64_t v)
+/* The value's slot if it names something now, else NULL. */
+static struct ordinal_slot *live_slot(struct stable *st, enum ordinal_kind kind,
+				      uint32_t ns, uint64_t v)
+{
+	struct ordinal_slot *slot;
+
+	if (!st->nslots)
+		return NULL;
+	slot = slot_find(st->slots, st->nslots, kind, ns, v);
+	return slot->ordinal && !slot->gone ? slot : NULL;
+}
+
+/* Gives the value this ordinal, making its slot if need be; NULL: no memory. */
+static struct ordinal_slot *slot_set(struct stable *st, enum ordinal_kind kind,
+				     uint32_t ns, uint64_t v, uint32_t ordinal)
 {
 	struct ordinal_slot *slot;
 
@@ -140,13 +152,25 @@ static struct ordinal_slot *slot_get(struct stable *st, enum ordinal_kind kind,
 	slot = slot_find(st->slots, st->nslots, kind, ns, v);
 	if (!slot->ordinal) {
 		*slot = (struct ordinal_slot){ .value = v, .ns = ns,
-					       .ordinal = ++st->next[kind],
 					       .kind = kind };
 		st->used++;
-	} else if (slot->gone) {
-		slot->ordinal = ++st->next[kind];
-		slot->gone = false;
 	}
+	slot->ordinal = ordinal;
+	slot->gone = false;
+	return slot;
+}
+
+/* The value's slot, given the next ordinal if it names nothing now. */
+static struct ordinal_slot *slot_get(struct stable *st, enum ordinal_kind kind,
+				     uint32_t ns, uint64_t v)
+{
+	struct ordinal_slot *slot = live_slot(st, kind, ns, v);
+
+	if (slot)
+		return slot;
+	slot = slot_set(st, kind, ns, v, st->next[kind] + 1);
+	if (slot)
+		st->next[kind]++;
 	return slot;
 }
 
@@ -157,14 +181,10 @@ static struct ordinal_slot *slot_get(struct stable *st, enum ordinal_kind kind,
 static bool pending_ordinal(struct stable *st, enum ordinal_kind kind,
 			    uint32_t ns, uint64_t v, uint32_t *ordinal)
 {
-	const struct ordinal_slot *slot;
 	uint32_t i;
 
-	if (st->nslots) {
-		slot = slot_find(st->slots, st->nslots, kind, ns, v);
-		if (slot->ordinal && !slot->gone)
-			return false;
-	}
+	if (live_slot(st, kind, ns, v))
+		return false;
 	for (i = 0; i < st->nchanges; i++) {
 		if (st->changes[i].kind == kind && st->changes[i].ns == ns &&
 		    st->changes[i].value == v && !st->changes[i].gone) {
@@ -205,18 +225,13 @@ void stable_end_event(struct stable *st)
 {
 	const struct ordinal_change *c;
 	struct ordinal_slot *slot;
-	uint32_t i, next;
+	uint32_t i;
 
 	for (i = 0; i < st->nchanges; i++) {
 		c = &st->changes[i];
-		/* Made with a throwaway ordinal, then given this one. */
-		next = st->next[c->kind];
-		slot = slot_get(st, c->kind, c->ns, c->value);
-		st->next[c->kind] = next;
-		if (!slot)
-			continue;
-		slot->ordinal = c->ordinal;
-		slot->gone = c->gone;
+		slot = slot_set(st, c->kind, c->ns, c->value, c->ordinal);
+		if (slot)
+			slot->gone = c->gone;
 	}
 	st->nchanges = 0;
 }
