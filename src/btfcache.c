@@ -277,6 +277,7 @@ static int lookup_funcs(struct kernel_btf *kb)
 	void *buf = NULL;
 	int fd, err;
 
+	/* Once: a file that cannot be read has none of the functions. */
 	kb->looked_up = true;
 	fd = open(kb->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -297,8 +298,6 @@ static int lookup_funcs(struct kernel_btf *kb)
 	err = data ? kbtf_lookup_raw(data, len, kb->funcs, kb->nfuncs) : -EINVAL;
 	btf__free(btf);
 	free(buf);
-	/* Once: a file that cannot be read has none of the functions. */
-	kb->looked_up = true;
 	return err;
 }
 
@@ -495,11 +494,18 @@ static int write_tmp(char *tmpl, const void *data, size_t len)
 	return 0;
 }
 
+/* The directory the entry goes in, into dir (4096 bytes). */
+static void entry_dir(const struct kernel_btf *kb, char *dir)
+{
+	snprintf(dir, 4096, "%s", kb->cache_file);
+	*strrchr(dir, '/') = '\0';
+}
+
 /* Everything a fresh entry needs, written whole, then renamed into place. */
 static int build_entry(struct kernel_btf *kb, const void *object,
 		       size_t object_len)
 {
-	char dir[4096], obj[4200], core[4200], tmp[4200], *slash;
+	char dir[4096], obj[4200], core[4200], tmp[4200];
 	struct entry_header h = { .kernel_hash = kb->hash,
 				  .kernel_size = kb->size,
 				  .object_hash = kb->object_hash,
@@ -507,9 +513,7 @@ static int build_entry(struct kernel_btf *kb, const void *object,
 	char *buf = NULL;
 	int fd, err;
 
-	snprintf(dir, sizeof(dir), "%s", kb->cache_file);
-	slash = strrchr(dir, '/');
-	*slash = '\0';
+	entry_dir(kb, dir);
 	snprintf(obj, sizeof(obj), "%s/.object.XXXXXX", dir);
 	snprintf(core, sizeof(core), "%s/.core.XXXXXX", dir);
 	snprintf(tmp, sizeof(tmp), "%s/.entry.XXXXXX", dir);
@@ -603,12 +607,12 @@ static int mkdir_p(char *dir)
 }
 
 /* Whether the directory can take an entry; made if missing. */
-static int cache_dir_ready(const char *file, char *note, size_t note_len)
+static int cache_dir_ready(const struct kernel_btf *kb, char *note,
+			   size_t note_len)
 {
 	char dir[4096];
 
-	snprintf(dir, sizeof(dir), "%s", file);
-	*strrchr(dir, '/') = '\0';
+	entry_dir(kb, dir);
 	if (mkdir_p(dir) || access(dir, W_OK)) {
 		snprintf(note, note_len, "cache: %s is not writable (%s): tracing without a cache",
 			 dir, strerror(errno));
@@ -638,7 +642,7 @@ void kbtf_save(struct kernel_btf *kb, const void *object, size_t object_len,
 {
 	note[0] = '\0';
 	if (kb->cached || !kb->cache_file[0] ||
-	    cache_dir_ready(kb->cache_file, note, note_len))
+	    cache_dir_ready(kb, note, note_len))
 		return;
 	if (!have_bpftool()) {
 		snprintf(note, note_len, "cache: bpftool not found: no cache (apt-get install bpftool)");
