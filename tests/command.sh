@@ -15,26 +15,38 @@ gone() {
 	return 1
 }
 
-# shmtrace killed while it loads: the command never runs.
+# shmtrace killed while it loads: the command never runs. A warm start
+# takes ~15 ms, so a kill can land after loading; such a try proves
+# nothing and is repeated. The banner, printed just before the command
+# is released, tells the two apart.
 test_killed_loading() {
-	local name="-- COMMAND: shmtrace killed while loading" tp child i
-	rm -f "$TEST_TMP/ran"
-	"$SHMTRACE" -q -o /dev/null -- sh -c ': >"$0"; sleep 30' "$TEST_TMP/ran" 2>/dev/null &
-	tp=$!
-	for i in $(seq 500); do
-		child=$(pgrep -P "$tp" | head -1)
-		[ -n "$child" ] && break
-		sleep 0.002
+	local name="-- COMMAND: shmtrace killed while loading" tp child try i
+	for try in $(seq 20); do
+		rm -f "$TEST_TMP/ran"
+		"$SHMTRACE" --no-cache -o /dev/null -- \
+			sh -c ': >"$0"; sleep 30' "$TEST_TMP/ran" 2>"$TEST_TMP/err" &
+		tp=$!
+		child=
+		for i in $(seq 2000); do
+			read -r child _ <"/proc/$tp/task/$tp/children" 2>/dev/null
+			[ -n "$child" ] && break
+		done
+		kill -KILL "$tp"
+		wait "$tp" 2>/dev/null
+		if [ -z "$child" ]; then
+			fail "$name" "shmtrace made no child"
+			return
+		fi
+		if ! grep -q '^Tracing' "$TEST_TMP/err"; then
+			check "$name: the waiting command is gone" gone "$child" 2000
+			sleep 0.5
+			check "$name: the command never ran" \
+				test ! -e "$TEST_TMP/ran"
+			return
+		fi
+		gone "$child" 2000
 	done
-	kill -KILL "$tp"
-	wait "$tp" 2>/dev/null
-	if [ -z "$child" ]; then
-		fail "$name" "shmtrace made no child"
-		return
-	fi
-	check "$name: the waiting command is gone" gone "$child" 2000
-	sleep 0.5
-	check "$name: the command never ran" test ! -e "$TEST_TMP/ran"
+	skip "$name" "every kill of 20 came after loading"
 }
 
 # shmtrace killed while the command runs: the command dies with it.
