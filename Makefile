@@ -5,21 +5,56 @@
 #   sudo make test     build and run the whole test suite
 #   make check         the tests that need neither root nor BPF, in seconds
 #   make STATIC=1      a static binary, to copy onto another host
-#   make vmlinux       regenerate vmlinux/vmlinux.h from this kernel's BTF
+#   make ARCH=arm64    cross-build ./shmtrace-arm64 (STATIC=1 too)
+#   make vmlinux       regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
 
-OUTPUT := .output
+# The architecture built for, by libbpf-tools' names (vmlinux/<arch>/):
+# this machine's unless ARCH=arm64 (or x86) asks to cross-build.
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ARCH ?= $(HOST_ARCH)
+# Debian's names for it: dpkg's architecture, the GNU triplet.
+DEB_ARCH_x86 := amd64
+DEB_ARCH_arm64 := arm64
+GNU_TYPE_x86 := x86_64-linux-gnu
+GNU_TYPE_arm64 := aarch64-linux-gnu
+ifeq ($(DEB_ARCH_$(ARCH)),)
+$(error ARCH=$(ARCH) is not one shmtrace knows: x86 or arm64)
+endif
+
 CLANG ?= clang
 LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
-CC ?= gcc
-ARCH := x86
 PREFIX ?= /usr/local
 VERSION := 0.1
 
-# Debian packages: to build, and additionally to run the tests.
+# Debian packages: to build, and additionally to run the tests, whose
+# QEMU guests are x86_64 and arm64 ones, with 32-bit programs in each.
 BUILD_PKGS := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make pkg-config
-TEST_PKGS := gcc-multilib libc6-dev-i386 jq libzstd-dev busybox-static qemu-system-x86 \
-	libclang-rt-14-dev man-db util-linux podman runc
+TEST_PKGS := jq libzstd-dev busybox-static libclang-rt-14-dev man-db util-linux podman runc \
+	qemu-system-x86 gcc-i686-linux-gnu \
+	qemu-system-arm gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf \
+	$(addsuffix :arm64,libbpf-dev libelf-dev zlib1g-dev libzstd-dev)
+GUEST_ARCHES := x86 arm64
+# The compat ABI's compiler, for the 32-bit workload.
+CC32_x86 = i686-linux-gnu-gcc
+CC32_arm64 = arm-linux-gnueabihf-gcc
+
+ifeq ($(ARCH),$(HOST_ARCH))
+OUTPUT := .output
+CC ?= gcc
+BIN ?= shmtrace
+# The unit tests and the hooks check run here, under the sanitizers.
+CHECK_LDFLAGS = $(SAN_FLAGS)
+else
+# A cross build keeps its products apart; the target's libraries come from
+# Debian's multiarch packages.
+OUTPUT := .output/$(ARCH)
+CC := $(GNU_TYPE_$(ARCH))-gcc
+BIN ?= shmtrace-$(ARCH)
+BUILD_PKGS += gcc-$(GNU_TYPE_$(ARCH)) $(addsuffix :$(DEB_ARCH_$(ARCH)),libbpf-dev libelf-dev zlib1g-dev libzstd-dev)
+# ... and in a QEMU guest of that architecture: static.
+CHECK_LDFLAGS = -static -lzstd
+endif
 
 CFLAGS := -g -O2 -Wall -Wextra -DSHMTRACE_VERSION='"$(VERSION)"'
 # A program's context argument is fixed by its hook, used or not.
@@ -29,7 +64,6 @@ LIBS := -lbpf -lelf -lz
 
 # Each build flavour keeps its objects apart.
 BUILD := $(OUTPUT)/obj
-BIN ?= shmtrace
 ifeq ($(STATIC),1)
 BUILD := $(OUTPUT)/static
 LDFLAGS += -static
@@ -53,7 +87,7 @@ LIB_OBJS := $(filter-out $(BUILD)/shmtrace.o,$(OBJS))
 SKEL := $(OUTPUT)/shmtrace.skel.h
 DEPS_STAMP := $(OUTPUT)/deps.stamp
 
-.PHONY: all clean install run test check vmtest bench vmlinux deps test-deps
+.PHONY: all clean install run test check vmtest bench vmlinux deps test-deps guests guest-bins
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -73,6 +107,9 @@ define ensure_pkgs
 		if [ "$$(id -u)" != 0 ]; then \
 			echo "shmtrace: missing packages:$$missing; run as root to install them" >&2; exit 1; \
 		fi; \
+		for a in $$(echo "$$missing" | grep -o ':[a-z0-9]*' | tr -d : | sort -u); do \
+			dpkg --print-foreign-architectures | grep -qx "$$a" || dpkg --add-architecture "$$a" || exit 1; \
+		done; \
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
 	fi
@@ -90,8 +127,8 @@ test-deps: $(DEPS_STAMP)
 $(OUTPUT) $(BUILD):
 	@mkdir -p $@
 
-$(OUTPUT)/shmtrace.bpf.o: bpf/shmtrace.bpf.c $(wildcard include/*.h include/arch/*.h) vmlinux/vmlinux.h $(DEPS_STAMP) | $(OUTPUT)
-	$(CLANG) $(BPF_CFLAGS) -Ivmlinux -Iinclude -c $< -o $@
+$(OUTPUT)/shmtrace.bpf.o: bpf/shmtrace.bpf.c $(wildcard include/*.h include/arch/*.h) vmlinux/$(ARCH)/vmlinux.h $(DEPS_STAMP) | $(OUTPUT)
+	$(CLANG) $(BPF_CFLAGS) -Ivmlinux/$(ARCH) -Iinclude -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
 $(SKEL): $(OUTPUT)/shmtrace.bpf.o
@@ -103,8 +140,15 @@ $(BUILD)/%.o: src/%.c $(wildcard src/*.h include/*.h include/arch/*.h) $(SKEL) |
 $(BIN): $(OBJS)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LIBS) -lm -o $@
 
+# From this kernel's BTF, or from a kernel image of another architecture
+# (e.g. make vmlinux ARCH=arm64 IMAGE=.output/vm-kernels/6.12-arm64/vmlinuz).
 vmlinux:
-	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+ifeq ($(IMAGE),)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+else
+	vmlinux/btf-from-image.py $(IMAGE) $(OUTPUT)/image.btf
+	$(BPFTOOL) btf dump file $(OUTPUT)/image.btf format c > vmlinux/$(ARCH)/vmlinux.h
+endif
 
 run: $(BIN)
 	./$(BIN)
@@ -118,13 +162,13 @@ PURE_SRCS := src/btfcache.c src/cli.c src/container.c src/decode.c src/findings.
 	src/segments.c src/summary.c
 
 $(OUTPUT)/unit: tests/unit.c $(PURE_SRCS) $(wildcard src/*.h) | $(OUTPUT)
-	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) tests/unit.c $(PURE_SRCS) $(LIBS) -lm -o $@
+	$(CC) $(TEST_CFLAGS) tests/unit.c $(PURE_SRCS) $(LIBS) -lm $(CHECK_LDFLAGS) -o $@
 
 # The BPF object's programs against what attach.c reads from their names.
 HOOKS_SRCS := src/attach.c src/btfcache.c src/syscalls.c src/cli.c src/decode.c src/fmt.c src/findings.c src/output.c src/stable.c
 
 $(OUTPUT)/hooks: tests/hooks.c $(HOOKS_SRCS) $(wildcard src/*.h include/*.h include/arch/*.h) $(SKEL) | $(OUTPUT)
-	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) tests/hooks.c $(HOOKS_SRCS) $(LIBS) -lm -o $@
+	$(CC) $(TEST_CFLAGS) tests/hooks.c $(HOOKS_SRCS) $(LIBS) -lm $(CHECK_LDFLAGS) -o $@
 
 # What shmtrace's 32-bit probe answers; static, for the QEMU guests too.
 $(OUTPUT)/compat32-probe: tests/compat32_probe.c src/compat32.c src/compat32.h | $(OUTPUT)
@@ -138,7 +182,7 @@ $(OUTPUT)/workload-static: tests/workload.c | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) -static -pthread $< -o $@
 
 $(OUTPUT)/workload32: tests/workload.c | $(OUTPUT)
-	$(CC) $(TEST_CFLAGS) -m32 -static -pthread $< -o $@
+	$(CC32_$(ARCH)) $(TEST_CFLAGS) -static -pthread $< -o $@
 
 $(OUTPUT)/behaviour: tests/behaviour.c | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) -pthread $< -o $@
@@ -147,22 +191,31 @@ $(OUTPUT)/behaviour-static: tests/behaviour.c | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) -static -pthread $< -o $@
 
 VM_BINS := $(OUTPUT)/behaviour-static $(OUTPUT)/workload-static $(OUTPUT)/workload32 $(OUTPUT)/compat32-probe
+ifneq ($(ARCH),$(HOST_ARCH))
+VM_BINS += $(OUTPUT)/unit $(OUTPUT)/hooks
+endif
 
 CHECK_BINS := $(OUTPUT)/unit $(OUTPUT)/hooks
 
-test: test-deps $(OUTPUT)/workload $(OUTPUT)/behaviour $(VM_BINS)
+test: test-deps $(OUTPUT)/workload $(OUTPUT)/behaviour guests
 	$(MAKE) --no-print-directory WERROR=1 $(BIN) $(CHECK_BINS)
 	$(MAKE) --no-print-directory WERROR=1 SANITIZE=1 BIN=$(OUTPUT)/shmtrace-san
-	$(MAKE) --no-print-directory WERROR=1 STATIC=1 BIN=$(OUTPUT)/shmtrace-static
 	tests/run
 
 check: $(DEPS_STAMP)
 	$(MAKE) --no-print-directory WERROR=1 $(BIN) $(CHECK_BINS)
 	tests/check
 
-# The attach-mode matrix on 5.10, 6.1 and 6.12 under QEMU (also part of test).
-vmtest: test-deps $(VM_BINS)
+# What the QEMU guests of one architecture run.
+guest-bins: $(VM_BINS)
 	$(MAKE) --no-print-directory WERROR=1 STATIC=1 BIN=$(OUTPUT)/shmtrace-static
+
+guests:
+	for a in $(GUEST_ARCHES); do $(MAKE) --no-print-directory ARCH=$$a guest-bins || exit 1; done
+
+# The attach-mode matrix on x86_64 5.10, 6.1 and 6.12 and arm64 6.1 and
+# 6.12 under QEMU (also part of test).
+vmtest: test-deps guests
 	tests/vm/vmtest.sh
 
 install: $(BIN)
@@ -178,4 +231,4 @@ bench: $(BIN)
 clean:
 	rm -rf $(OUTPUT)/obj* $(OUTPUT)/san* $(OUTPUT)/static* $(OUTPUT)/*.o $(OUTPUT)/*.skel.h \
 		$(OUTPUT)/unit $(OUTPUT)/hooks $(OUTPUT)/workload $(OUTPUT)/shmtrace-san shmtrace \
-		$(OUTPUT)/shmtrace-static $(VM_BINS) $(OUTPUT)/vm
+		$(OUTPUT)/shmtrace-static $(VM_BINS) $(OUTPUT)/vm $(OUTPUT)/arm64 shmtrace-arm64

@@ -196,6 +196,13 @@ static __always_inline void release_slot(struct start *s)
 	bpf_map_delete_elem(&starts, &tid);
 }
 
+static __always_inline bool in_compat_syscall(void)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	return TASK_IN_COMPAT_SYSCALL(task);
+}
+
 static __always_inline bool call_wanted(__u8 syscall, __u64 a0)
 {
 	if (!(events_mask & (1u << syscall)))
@@ -351,10 +358,14 @@ out:
 #define COMPAT_ENTER(how, r, sys)					\
 	on_enter(sys, ABI_COMPAT, COMPAT_ARG_##how(r, 1),		\
 		 COMPAT_ARG_##how(r, 2), COMPAT_ARG_##how(r, 3), 0)
+/* A wrapper both ABIs enter (arm64): the task says which one called. */
+#define NATIVE_COMPAT_ENTER(how, r, sys)				\
+	(in_compat_syscall() ? COMPAT_ENTER(how, r, sys) :		\
+			       NATIVE_ENTER(how, r, sys))
 
 /*
  * Program names say what userspace needs to know (src/attach.c reads
- * them): KIND_PATH[_SYSCALL], e.g. kretprobe_compat_shmat. A program
+ * them): KIND_PATH..._[SYSCALL], e.g. kretprobe_compat_shmat. A program
  * without a syscall in its name reports them all.
  *
  * fentry/fexit and kprobe/kretprobe on one syscall wrapper.
@@ -381,6 +392,18 @@ int BPF_KRETPROBE(kretprobe_##name, long ret)				\
 	return on_exit(ret);						\
 }
 
+/* The architecture's wrappers (include/arch/), by the paths they serve. */
+#define ENTER_native		NATIVE_ENTER
+#define ENTER_compat		COMPAT_ENTER
+#define ENTER_native_compat	NATIVE_COMPAT_ENTER
+#define SYS_ID_ALIAS(NAME, sys, nargs)	SYS_ID_##sys = SYS_##NAME,
+enum { SHM_SYSCALLS(SYS_ID_ALIAS) };
+
+#define WRAPPER(paths, sys, func)					\
+	WRAPPER_HOOKS(paths##_##sys, func, ENTER_##paths, SYS_ID_##sys)
+
+ARCH_WRAPPERS(WRAPPER)
+
 /*
  * Tracepoints: syscalls:* sees native callers only (it is not emitted for
  * compat tasks). A program may not read past the event's arguments
@@ -389,11 +412,11 @@ int BPF_KRETPROBE(kretprobe_##name, long ret)				\
 #define TP_ARGS_1(ctx)	(ctx)->args[0], 0, 0
 #define TP_ARGS_3(ctx)	(ctx)->args[0], (ctx)->args[1], (ctx)->args[2]
 
-#define TRACEPOINT_HOOKS(sys, id, nargs)				\
+#define TRACEPOINT_HOOKS(NAME, sys, nargs)				\
 SEC("tracepoint/syscalls/sys_enter_" #sys)				\
 int tpenter_native_##sys(struct trace_event_raw_sys_enter *ctx)		\
 {									\
-	return on_enter(id, ABI_NATIVE, TP_ARGS_##nargs(ctx), 0);	\
+	return on_enter(SYS_##NAME, ABI_NATIVE, TP_ARGS_##nargs(ctx), 0); \
 }									\
 SEC("tracepoint/syscalls/sys_exit_" #sys)				\
 int tpexit_native_##sys(struct trace_event_raw_sys_exit *ctx)		\
@@ -401,15 +424,7 @@ int tpexit_native_##sys(struct trace_event_raw_sys_exit *ctx)		\
 	return on_exit(ctx->ret);					\
 }
 
-/* Every hook of one syscall, in every mode, for every ABI. */
-#define SYSCALL_HOOKS(NAME, sys, nargs)					\
-	WRAPPER_HOOKS(native_##sys, NATIVE_WRAPPER(sys), NATIVE_ENTER,	\
-		      SYS_##NAME)					\
-	WRAPPER_HOOKS(compat_##sys, COMPAT_WRAPPER(sys), COMPAT_ENTER,	\
-		      SYS_##NAME)					\
-	TRACEPOINT_HOOKS(sys, SYS_##NAME, nargs)
-
-SHM_SYSCALLS(SYSCALL_HOOKS)
+SHM_SYSCALLS(TRACEPOINT_HOOKS)
 
 #ifdef COMPAT_IPC_WRAPPER
 #define IPCCALL_SHMAT	21	/* include/linux/ipc.h */
@@ -459,13 +474,6 @@ static __always_inline __u8 compat_syscall(long nr)
 	return SYS_MAX;
 }
 
-static __always_inline bool in_compat_syscall(void)
-{
-	struct task_struct *task = (void *)bpf_get_current_task();
-
-	return TASK_IN_COMPAT_SYSCALL(task);
-}
-
 static __always_inline bool compat_nr(long nr)
 {
 #ifdef COMPAT_NR_IPC
@@ -496,15 +504,25 @@ int XCAT(rawenter_, COMPAT_PATHS)(struct bpf_raw_tracepoint_args *ctx)
 			COMPAT_ARG_CORE(regs, 2), COMPAT_ARG_CORE(regs, 3), 0);
 }
 
+#define MAX_ERRNO	4095
+
 SEC("raw_tracepoint/sys_exit")
 int XCAT(rawexit_, COMPAT_PATHS)(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (void *)ctx->args[0];
+	long ret = ctx->args[1];
 
 	if (!compat_nr(BPF_CORE_READ(regs, SYSCALL_NR_REG)) ||
 	    !in_compat_syscall())
 		return 0;
-	return on_exit(ctx->args[1]);
+	/*
+	 * arm64 sign-extends a compat task's 32-bit return value here
+	 * (syscall_get_return_value): below -MAX_ERRNO it is an address
+	 * above 2 GiB, not an error.
+	 */
+	if (ret < -MAX_ERRNO)
+		ret = (__u32)ret;
+	return on_exit(ret);
 }
 
 /* "-- COMMAND": follow every process the command forks. */

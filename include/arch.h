@@ -9,8 +9,10 @@
 
 #if defined(__TARGET_ARCH_x86) || (!defined(__bpf__) && defined(__x86_64__))
 #include "arch/x86.h"
+#elif defined(__TARGET_ARCH_arm64) || (!defined(__bpf__) && defined(__aarch64__))
+#include "arch/arm64.h"
 #else
-#error "shmtrace knows x86_64 only; describe the architecture in include/arch/"
+#error "shmtrace knows x86_64 and arm64; describe the architecture in include/arch/"
 #endif
 
 #endif /* SHMTRACE_ARCH_H */

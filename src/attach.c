@@ -14,6 +14,8 @@
 #include "util.h"
 
 #define BIT(p) (1u << (p))
+/* The kernel's own "not supported" (include/linux/errno.h): no libc name. */
+#define ENOTSUPP 524
 #define STR(x) #x
 #define XSTR(x) STR(x)
 
@@ -143,8 +145,10 @@ int attach_candidates(enum attach_mode requested, enum attach_mode out[3])
 }
 
 /*
- * Some kernels refuse every fentry program (EPERM here): a two-instruction
- * one tells in a millisecond, where loading ours would cost a BTF parse.
+ * Some kernels refuse every fentry program (EPERM here), and some load
+ * them but cannot attach them (arm64 before 6.4: ENOTSUPP, 524): a
+ * two-instruction one tells in a millisecond, where loading ours would
+ * cost a BTF parse.
  */
 static int check_fentry(struct kernel_btf *kb, char *why)
 {
@@ -152,18 +156,19 @@ static int check_fentry(struct kernel_btf *kb, char *why)
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	const char *func = XSTR(NATIVE_WRAPPER(shmget));
+	const char *func = XSTR(NATIVE_SHMGET_WRAPPER);
 	bool struct_arg;
 	int id = kbtf_func(kb, func, &struct_arg);
 	LIBBPF_OPTS(bpf_prog_load_opts, opts,
 		    .expected_attach_type = BPF_TRACE_FENTRY,
 		    .attach_btf_id = id);
-	int fd;
 
 	if (id < 0) {
 		snprintf(why, WHY_LEN, "this kernel has no %s", func);
 		return -ENOENT;
 	}
+	int fd, link;
+
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", ret0, 2, &opts);
 	if (fd < 0) {
 		snprintf(why, WHY_LEN,
@@ -171,6 +176,16 @@ static int check_fentry(struct kernel_btf *kb, char *why)
 			 strerror(errno));
 		return -errno;
 	}
+	link = bpf_raw_tracepoint_open(NULL, fd);
+	if (link < 0) {
+		link = -errno;
+		snprintf(why, WHY_LEN,
+			 "the kernel cannot attach fentry programs to %s (%s)",
+			 func, link == -ENOTSUPP ? "ENOTSUPP" : strerror(-link));
+		close(fd);
+		return link;
+	}
+	close(link);
 	close(fd);
 	return 0;
 }

@@ -7,25 +7,27 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include "arch.h"
 #include "compat32.h"
 
-#if defined(__x86_64__)
 #define BASE	0x08048000u
+#define CODE	COMPAT_EXIT0_CODE
 
-/* A static i386 program that only calls exit(0): one segment, 93 bytes. */
+/* The architecture's 32-bit program that only calls exit(0): one segment. */
 static const struct {
 	Elf32_Ehdr ehdr;
 	Elf32_Phdr phdr;
-	unsigned char code[9];
+	unsigned char code[sizeof((unsigned char[])CODE)];
 } __attribute__((packed)) exit0 = {
 	.ehdr = {
 		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32,
 			     ELFDATA2LSB, EV_CURRENT },
 		.e_type = ET_EXEC,
-		.e_machine = EM_386,
+		.e_machine = COMPAT_ELF_MACHINE,
 		.e_version = EV_CURRENT,
 		.e_entry = BASE + sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr),
 		.e_phoff = sizeof(Elf32_Ehdr),
+		.e_flags = COMPAT_ELF_FLAGS,
 		.e_ehsize = sizeof(Elf32_Ehdr),
 		.e_phentsize = sizeof(Elf32_Phdr),
 		.e_phnum = 1,
@@ -34,19 +36,18 @@ static const struct {
 		.p_type = PT_LOAD,
 		.p_vaddr = BASE,
 		.p_paddr = BASE,
-		.p_filesz = sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr) + 9,
-		.p_memsz = sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr) + 9,
+		.p_filesz = sizeof(exit0),
+		.p_memsz = sizeof(exit0),
 		.p_flags = PF_R | PF_X,
 		.p_align = 0x1000,
 	},
-	/* mov $1, %eax; xor %ebx, %ebx; int $0x80 */
-	.code = { 0xb8, 0x01, 0x00, 0x00, 0x00, 0x31, 0xdb, 0xcd, 0x80 },
+	.code = CODE,
 };
 
 /* The child: the program's errno on the pipe if the kernel refuses it. */
 static void try_exec(int prog, int err_fd)
 {
-	char *const argv[] = { "shmtrace-ia32", NULL };
+	char *const argv[] = { "shmtrace-compat", NULL };
 	char *const envp[] = { NULL };
 	int err;
 
@@ -59,7 +60,7 @@ static void try_exec(int prog, int err_fd)
 
 bool kernel_runs_32bit(void)
 {
-	int prog = memfd_create("shmtrace-ia32", MFD_CLOEXEC);
+	int prog = memfd_create("shmtrace-compat", MFD_CLOEXEC);
 	int pipefd[2], err = 0;
 	ssize_t n = -1;
 	pid_t pid;
@@ -87,9 +88,3 @@ bool kernel_runs_32bit(void)
 	/* End of file: the exec went through and closed the pipe. */
 	return !(n == sizeof(err) && err == ENOEXEC);
 }
-#else
-bool kernel_runs_32bit(void)
-{
-	return true;
-}
-#endif

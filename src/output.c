@@ -352,7 +352,7 @@ COLUMN_FN(col_args)
 /* Only shmget (the default): the columns people parse with awk. */
 static const struct column shmget_columns[] = {
 	COL("PID", 7, col_pid), COL("TID", 7, col_tid), COL("UID", 6, col_uid),
-	COL("COMM", 16, col_comm), COL("ABI", 6, col_abi),
+	COL("COMM", 16, col_comm), COL("ABI", ARCH_ABI_WIDTH, col_abi),
 	COL("KEY", 11, col_key), COL("SIZE", 10, col_size),
 	COL("SHMFLG", 22, col_shmflg), COL("RET", 9, col_ret),
 	COL("LAT(us)", 0, col_lat),
@@ -361,7 +361,7 @@ static const struct column shmget_columns[] = {
 /* -e: every kind of call in the same number of fields. */
 static const struct column lifecycle_columns[] = {
 	COL("PID", 7, col_pid), COL("TID", 7, col_tid), COL("UID", 6, col_uid),
-	COL("COMM", 16, col_comm), COL("ABI", 6, col_abi),
+	COL("COMM", 16, col_comm), COL("ABI", ARCH_ABI_WIDTH, col_abi),
 	COL("SYSCALL", 7, col_syscall), COL("KEY", 11, col_key),
 	COL("RET", 14, col_ret), COL("LAT(us)", 8, col_lat),
 	COL("ARGS", 0, col_args),

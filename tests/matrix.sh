@@ -9,7 +9,7 @@
 # Runs on the host and inside the QEMU guests (tests/vm/vmtest.sh).
 #   REQUIRE_MODES  modes that must work here (others may SKIP)
 #   EXPECT_AUTO    the mode --attach auto must pick
-#   WORKLOAD32     the -m32 workload
+#   WORKLOAD32     the 32-bit workload
 #   MATRIX_OPTS    options added to every run (--no-cache, ...)
 #   MATRIX_TAG     what the result lines start with (default: matrix)
 . "$(dirname "$0")/lib.sh"

@@ -31,6 +31,15 @@
 
 #include "util.h"
 
+/* The ABI names expected, written out here for each architecture. */
+#if defined(__x86_64__)
+#define NATIVE "x86_64"
+#define COMPAT "i386"
+#elif defined(__aarch64__)
+#define NATIVE "aarch64"
+#define COMPAT "arm"
+#endif
+
 /* ---- the harness ---------------------------------------------------- */
 
 #define TEXT_MAX 2048
@@ -653,19 +662,19 @@ struct text_line_case {
 };
 
 static const struct text_line_case text_line_cases[] = {
-	{ "enoent i386", {
+	{ "enoent compat", {
 		.latency_ns = 1234567, .ret = -2,
 		.args = { 0x1234abcd, 4096, 0 },
 		.pid = 181, .tid = 182, .uid = 1000, .abi = ABI_COMPAT,
 		.comm = "bash" },
-	  { "181", "182", "1000", "bash", "i386", "0x1234abcd", "4096",
+	  { "181", "182", "1000", "bash", COMPAT, "0x1234abcd", "4096",
 	    "000", "ENOENT", "1234.567" } },
-	{ "success x86_64", {
+	{ "success native", {
 		.latency_ns = 5, .ret = 102432791,
 		.args = { 0, 2097152, 0x200 | 0x800 | 0x54000000 | 0600 },
 		.pid = 1, .tid = 1, .uid = 0, .abi = ABI_NATIVE,
 		.comm = "postgres" },
-	  { "1", "1", "0", "postgres", "x86_64", "IPC_PRIVATE", "2097152",
+	  { "1", "1", "0", "postgres", NATIVE, "IPC_PRIVATE", "2097152",
 	    "IPC_CREAT|SHM_HUGETLB|SHM_HUGE_2MB|0600", "102432791",
 	    "0.005" } },
 	{ "abi out of range", {
@@ -682,13 +691,13 @@ static const struct text_line_case text_line_cases[] = {
 			  0xdead000000000180ULL },
 		.pid = 2, .tid = 3, .uid = 4, .abi = ABI_NATIVE,
 		.comm = "abcdefghijklmnop" },
-	  { "2", "3", "4", "abcdefghijklmnop", "x86_64", "0x00000001",
+	  { "2", "3", "4", "abcdefghijklmnop", NATIVE, "0x00000001",
 	    "4294967296", "0600", "0", "0.999" } },
 	{ "empty comm long flags", {
 		.latency_ns = 12345678901ULL, .ret = -4000,
 		.args = { 1, 1, 0xffffffff },
 		.pid = 5, .tid = 6, .uid = 7, .abi = ABI_COMPAT },
-	  { "5", "6", "7", "\\x00", "i386", "0x00000001", "1",
+	  { "5", "6", "7", "\\x00", COMPAT, "0x00000001", "1",
 	    "IPC_CREAT|IPC_EXCL|SHM_HUGETLB|SHM_NORESERVE|0x3ffe000|63<<SHM_HUGE_SHIFT|0777",
 	    "E4000", "12345678.901" } },
 };
@@ -751,7 +760,7 @@ static void test_format_text(void)
 static void test_format_text_time(void)
 {
 	static const char *const exp[11] = {
-		"22:13:20.123456", "181", "182", "1000", "bash", "i386",
+		"22:13:20.123456", "181", "182", "1000", "bash", COMPAT,
 		"0x1234abcd", "4096", "000", "ENOENT", "1234.567",
 	};
 	struct event e = sample_event();
@@ -827,7 +836,7 @@ static const struct json_line_case json_line_cases[] = {
 	  { "\"pid\":181,", "\"tid\":182,", "\"uid\":1000,", "\"gid\":1001,",
 	    "\"ipc_ns\":4026532177,", "\"ns_pid\":1,", "\"ns_tid\":2,",
 	    "\"container\":null,",
-	    "\"comm\":\"bash\",", "\"abi\":\"x86_64\"",
+	    "\"comm\":\"bash\",", "\"abi\":\"" NATIVE "\"",
 	    "\"syscall\":\"shmget\"", "\"key\":305441741,",
 	    "\"size\":8192,", "\"shmflg\":896,",
 	    "\"flags\":\"IPC_CREAT|0600\"", "\"ret\":-17,",
@@ -836,7 +845,7 @@ static const struct json_line_case json_line_cases[] = {
 		.latency_ns = 0, .ret = 102432791,
 		.args = { 0, 4096, 0x200 | 0600 },
 		.syscall = SYS_SHMGET, .abi = ABI_COMPAT, .comm = "a\"b\n" },
-	  { "\"comm\":\"a\\\"b\\u000a\"", "\"abi\":\"i386\"",
+	  { "\"comm\":\"a\\\"b\\u000a\"", "\"abi\":\"" COMPAT "\"",
 	    "\"key\":0,", "\"ret\":102432791,", "\"errno\":null",
 	    "\"latency_ns\":0}" } },
 	{ "16gb negative shmflg", {
@@ -1355,19 +1364,19 @@ static void test_format_lifecycle(void)
 		    .args = { 32769, 0, 010000 }, .ret = 0x7f0000001000,
 		    .latency_ns = 2500 },
 		  { .key_known = true, .key = 0x1234abcd, .shmid = 32769 },
-		  "7 8 0 app x86_64 shmat 0x1234abcd 0x7f0000001000 2.500 shmid=32769,shmaddr=NULL,shmflg=SHM_RDONLY\n" },
+		  "7 8 0 app " NATIVE " shmat 0x1234abcd 0x7f0000001000 2.500 shmid=32769,shmaddr=NULL,shmflg=SHM_RDONLY\n" },
 		{ { .pid = 7, .tid = 8, .comm = "app", .syscall = SYS_SHMDT,
 		    .abi = ABI_COMPAT, .args = { 0xf7f6f000 }, .ret = -22 },
 		  { .shmid = -1 },
-		  "7 8 0 app i386 shmdt - EINVAL 0.000 shmaddr=0xf7f6f000\n" },
+		  "7 8 0 app " COMPAT " shmdt - EINVAL 0.000 shmaddr=0xf7f6f000\n" },
 		{ { .pid = 7, .tid = 8, .comm = "app", .syscall = SYS_SHMCTL,
 		    .args = { 5, 0x102, 0x7ffd0000 } },
 		  { .key_known = true, .key = 0, .shmid = 5 },
-		  "7 8 0 app x86_64 shmctl IPC_PRIVATE 0 0.000 shmid=5,cmd=IPC_STAT,buf=0x7ffd0000\n" },
+		  "7 8 0 app " NATIVE " shmctl IPC_PRIVATE 0 0.000 shmid=5,cmd=IPC_STAT,buf=0x7ffd0000\n" },
 		{ { .pid = 7, .tid = 8, .comm = "app", .syscall = SYS_SHMGET,
 		    .args = { 0x42, 4096, 01000 | 0600 }, .ret = 3 },
 		  { .key_known = true, .key = 0x42, .created = 1 },
-		  "7 8 0 app x86_64 shmget 0x00000042 3 0.000 size=4096,shmflg=IPC_CREAT|0600,created=true\n" },
+		  "7 8 0 app " NATIVE " shmget 0x00000042 3 0.000 size=4096,shmflg=IPC_CREAT|0600,created=true\n" },
 	};
 	struct output out;
 	struct tcase tc;
@@ -1538,15 +1547,15 @@ static void test_format_stable(void)
 		{ EV(3, 3, SYS_SHMAT, 5, 0x7e00000, 0, 0x7e00000, 1), { .shmid = 5 } },
 	};
 	static const char want[] =
-		"P1 T1 0 app x86_64 shmat - A1 shmid=S1,shmaddr=NULL,shmflg=0\n"
-		"P1 T1 0 app x86_64 shmat - A2 shmid=S1,shmaddr=A1,shmflg=SHM_REMAP\n"
-		"P1 T1 0 app x86_64 shmdt - 0 shmaddr=A2,shmid=S1\n"
-		"P1 T1 0 app x86_64 shmdt - EINVAL shmaddr=A3\n"
-		"P1 T1 0 app x86_64 shmctl - S1 shmid=0,cmd=SHM_STAT,buf=ptr\n"
-		"P1 T1 0 app x86_64 shmctl - 0 shmid=S1,cmd=IPC_STAT,buf=ptr\n"
-		"P1 T1 0 app x86_64 shmat - A4 shmid=S1,shmaddr=A4,shmflg=0\n"
-		"P1 T2 0 app x86_64 shmget IPC_PRIVATE S2 size=4096,shmflg=IPC_CREAT|0600,created=true\n"
-		"P2 T3 0 app x86_64 shmget IPC_PRIVATE S3 size=4096,shmflg=IPC_CREAT|0600,created=true\n";
+		"P1 T1 0 app " NATIVE " shmat - A1 shmid=S1,shmaddr=NULL,shmflg=0\n"
+		"P1 T1 0 app " NATIVE " shmat - A2 shmid=S1,shmaddr=A1,shmflg=SHM_REMAP\n"
+		"P1 T1 0 app " NATIVE " shmdt - 0 shmaddr=A2,shmid=S1\n"
+		"P1 T1 0 app " NATIVE " shmdt - EINVAL shmaddr=A3\n"
+		"P1 T1 0 app " NATIVE " shmctl - S1 shmid=0,cmd=SHM_STAT,buf=ptr\n"
+		"P1 T1 0 app " NATIVE " shmctl - 0 shmid=S1,cmd=IPC_STAT,buf=ptr\n"
+		"P1 T1 0 app " NATIVE " shmat - A4 shmid=S1,shmaddr=A4,shmflg=0\n"
+		"P1 T2 0 app " NATIVE " shmget IPC_PRIVATE S2 size=4096,shmflg=IPC_CREAT|0600,created=true\n"
+		"P2 T3 0 app " NATIVE " shmget IPC_PRIVATE S3 size=4096,shmflg=IPC_CREAT|0600,created=true\n";
 #undef EV
 	static struct stable st;
 	static struct replayed r;
@@ -1584,7 +1593,6 @@ static void test_btf_lookup(void)
 	const void *raw;
 	uint32_t len;
 	struct tcase tc;
-	char name[32];
 
 	i = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
 	regs = btf__add_struct(btf, "pt_regs", 8);
@@ -1610,8 +1618,7 @@ static void test_btf_lookup(void)
 	expect_u64(&tc, 0, kbtf_lookup_raw(raw, len, funcs, ARRAY_SIZE(funcs)));
 	tc_end(&tc);
 	for (i = 0; i < 3; i++) {
-		snprintf(name, sizeof(name), "kbtf_lookup_raw: %s", funcs[i].name);
-		tc_begin(&tc, "%s", name);
+		tc_begin(&tc, "kbtf_lookup_raw: %s", funcs[i].name);
 		expect_u64(&tc, ids[i], funcs[i].id);
 		expect_u64(&tc, i == 0, funcs[i].struct_arg);
 		tc_end(&tc);

@@ -12,7 +12,8 @@
  *   pid tid uid comm abi syscall key ret args
  *
  * Expected strings are written here by hand from the spec, never by
- * shmtrace's decoder. Built 64-bit and -m32; run as root.
+ * shmtrace's decoder. Built 64-bit and 32-bit (i686, or arm);
+ * run as root.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -47,8 +48,12 @@
 #define IPCCALL_SHMDT 22
 #define IPCCALL_SHMGET 23
 #define IPCCALL_SHMCTL 24
-#else
+#elif defined(__x86_64__)
 #define ABI "x86_64"
+#elif defined(__aarch64__)
+#define ABI "aarch64"
+#elif defined(__arm__)
+#define ABI "arm"	/* EABI: direct syscalls only, as glibc makes them */
 #endif
 
 enum path {
@@ -281,9 +286,10 @@ static void report_call(const char *sys, unsigned int key, bool known,
 		exit(2);
 }
 
+/* 32-bit glibc gives IPC_STAT its own buffer, for 64-bit times. */
 static bool glibc_converts_shmctl(void)
 {
-#ifdef __i386__
+#ifndef __LP64__
 	return path == VIA_GLIBC;
 #else
 	return false;

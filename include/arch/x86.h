@@ -9,20 +9,27 @@
 
 /* The record's abi, by enum shm_abi: ABI_NATIVE, ABI_COMPAT. */
 #define ARCH_ABI_NAMES		{ "x86_64", "i386" }
+#define ARCH_ABI_WIDTH		6	/* the longest, for text columns */
 /* Entry paths, by enum entry_path (src/attach.h), as the banner names them. */
 #define ARCH_PATH_NAMES		{ "64-bit syscalls", "32-bit syscalls", \
 				  "32-bit ipc(2)" }
 
 /*
- * The wrappers fentry and kprobe hook; never ksys_*, which some kernels
- * inline into them and others do not.
+ * The wrappers fentry and kprobe hook, X(paths, syscall, function); never
+ * ksys_*, which some kernels inline into them and others do not. Each ABI
+ * has wrappers of its own.
  */
-#define NATIVE_WRAPPER(sys)	__x64_sys_##sys
-#define COMPAT_WRAPPER(sys)	COMPAT_WRAPPER_##sys
-#define COMPAT_WRAPPER_shmget	__ia32_sys_shmget
-#define COMPAT_WRAPPER_shmat	__ia32_compat_sys_shmat
-#define COMPAT_WRAPPER_shmdt	__ia32_sys_shmdt
-#define COMPAT_WRAPPER_shmctl	__ia32_compat_sys_shmctl
+#define ARCH_WRAPPERS(X)					\
+	X(native, shmget, __x64_sys_shmget)			\
+	X(compat, shmget, __ia32_sys_shmget)			\
+	X(native, shmat, __x64_sys_shmat)			\
+	X(compat, shmat, __ia32_compat_sys_shmat)		\
+	X(native, shmdt, __x64_sys_shmdt)			\
+	X(compat, shmdt, __ia32_sys_shmdt)			\
+	X(native, shmctl, __x64_sys_shmctl)			\
+	X(compat, shmctl, __ia32_compat_sys_shmctl)
+/* The one whose presence says the kernel can be traced this way. */
+#define NATIVE_SHMGET_WRAPPER	__x64_sys_shmget
 #define COMPAT_IPC_WRAPPER	__ia32_compat_sys_ipc
 
 /* arch/x86/entry/syscalls/syscall_32.tbl */
@@ -49,5 +56,15 @@
 #define TS_COMPAT		0x0002
 #define TASK_IN_COMPAT_SYSCALL(task) \
 	(BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
+
+/*
+ * For userspace: a static i386 program that only calls exit(0), which
+ * tells whether the kernel runs 32-bit programs at all.
+ * mov $1, %eax; xor %ebx, %ebx; int $0x80
+ */
+#define COMPAT_ELF_MACHINE	EM_386
+#define COMPAT_ELF_FLAGS	0
+#define COMPAT_EXIT0_CODE	{ 0xb8, 0x01, 0x00, 0x00, 0x00, 0x31, 0xdb, \
+				  0xcd, 0x80 }
 
 #endif /* SHMTRACE_ARCH_X86_H */

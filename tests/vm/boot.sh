@@ -11,12 +11,24 @@
 #   125  the guest ended without the marker (panic, broken /init, ...)
 #   2    bad arguments or a missing host tool
 # VM_EXTRA_APPEND, if set, is added to the kernel command line.
+# VM_ARCH is the guest's architecture: x86 (the default) or arm64; an arm64
+# guest takes its busybox from VM_BUSYBOX.
 set -euo pipefail
 
 readonly PROG=vm
 readonly MARKER=VM-EXIT-STATUS
-readonly CMDLINE='console=ttyS0 panic=-1 quiet loglevel=4'
+readonly VM_ARCH=${VM_ARCH:-x86}
+# The machine QEMU emulates, and its serial console. pauth-impdef: TCG
+# emulates pointer authentication's real algorithm several times slower.
+case $VM_ARCH in
+x86) QEMU=(qemu-system-x86_64 -cpu max) CONSOLE=ttyS0 QEMU_PKG=qemu-system-x86 ;;
+arm64) QEMU=(qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on) CONSOLE=ttyAMA0
+	QEMU_PKG=qemu-system-arm ;;
+*) echo "$PROG: error: VM_ARCH=$VM_ARCH: x86 or arm64" >&2; exit 2 ;;
+esac
+readonly CMDLINE="console=$CONSOLE panic=-1 quiet loglevel=4"
 BUSYBOX=
+GUEST_BUSYBOX=
 WORK=
 
 die() {
@@ -30,6 +42,7 @@ cleanup() {
 }
 
 # The guest has no libc, so the busybox copied in must be the static one.
+# The host's lists the applets; another architecture's guest gets its own.
 find_busybox() {
 	BUSYBOX=$(command -v busybox || true)
 	[[ -n $BUSYBOX ]] || die "busybox not found (apt-get install busybox-static)"
@@ -37,6 +50,9 @@ find_busybox() {
 		readelf -l "$BUSYBOX" | grep -q 'program interpreter'; then
 		die "$BUSYBOX is dynamically linked (apt-get install busybox-static)"
 	fi
+	GUEST_BUSYBOX=$BUSYBOX
+	[[ $VM_ARCH == x86 ]] || GUEST_BUSYBOX=${VM_BUSYBOX:-}
+	[[ -r $GUEST_BUSYBOX ]] || die "no busybox for $VM_ARCH (VM_BUSYBOX)"
 }
 
 check_args() {
@@ -45,7 +61,7 @@ check_args() {
 	[[ -d $2 ]] || die "rootfs '$2' is not a directory"
 	[[ -f $2/tests/vm-run ]] || die "rootfs '$2' has no /tests/vm-run"
 	[[ $3 =~ ^[1-9][0-9]*$ ]] || die "timeout '$3' is not a positive number of seconds"
-	command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+	command -v "${QEMU[0]}" >/dev/null || die "${QEMU[0]} not found (apt-get install $QEMU_PKG)"
 	find_busybox
 }
 
@@ -60,7 +76,7 @@ kernel_name() {
 add_busybox() {
 	local root=$1 applet
 	mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin"
-	[[ -e $root/bin/busybox ]] || cp "$BUSYBOX" "$root/bin/busybox"
+	[[ -e $root/bin/busybox ]] || cp "$GUEST_BUSYBOX" "$root/bin/busybox"
 	while read -r applet; do
 		[[ -e $root/$applet || -L $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
 	done < <("$BUSYBOX" --list-full)
@@ -154,7 +170,7 @@ run_qemu() {
 	# while, so TCG is forced rather than left to QEMU's choice.
 	set +o errexit
 	timeout --kill-after=10 "$timeout" \
-		qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 1G -net none \
+		"${QEMU[@]}" -accel tcg -smp 1 -m 1G -net none \
 		-nographic -no-reboot -kernel "$vmlinuz" -initrd "$initrd" \
 		-append "$append" </dev/null |
 		clean_console | tee "$WORK/console.log"

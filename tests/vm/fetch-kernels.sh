@@ -4,7 +4,8 @@
 # Usage: tests/vm/fetch-kernels.sh CACHE_DIR
 #
 # Makes sure CACHE_DIR/<name>/vmlinuz and CACHE_DIR/<name>/version exist for
-# the Debian cloud kernels the VM tests boot (see KERNELS below). Packages are
+# the Debian cloud kernels the VM tests boot (see KERNELS below), and
+# CACHE_DIR/busybox-arm64 for the arm64 guests' userland. Packages are
 # only downloaded and unpacked, never installed, so no boot hooks run and the
 # machine's kernel setup is untouched. Releases other than the machine's own
 # are read through a private apt sources list and lists folder kept in
@@ -15,10 +16,14 @@ readonly PROG=fetch-kernels
 
 # name  suite  metapackage. The concrete linux-image-<abi> package is resolved
 # through the metapackage because Debian rotates ABI numbers out of the archive.
+# arm64 packages come through the machine's own lists once dpkg knows the
+# architecture (the Makefile's test-deps adds it).
 readonly KERNELS=(
 	"5.10 bullseye linux-image-cloud-amd64"
 	"6.1  bookworm linux-image-cloud-amd64"
 	"6.12 bookworm linux-image-6.12-cloud-amd64"
+	"6.1-arm64  bookworm linux-image-cloud-arm64:arm64"
+	"6.12-arm64 bookworm linux-image-6.12-cloud-arm64:arm64"
 )
 
 readonly KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -187,6 +192,21 @@ fetch_one() {
 	note "$name: $RELEASE (downloaded $PKG from $suite)"
 }
 
+# The arm64 guests' busybox: the host's is an amd64 one, and both
+# architectures' busybox-static cannot be installed side by side.
+fetch_busybox() {
+	local dest=$CACHE/busybox-arm64 dir=$WORK/busybox
+	[[ ! -s $dest ]] || return 0
+	mkdir -p "$dir/root"
+	(cd "$dir" && apt-get download busybox-static:arm64) >"$dir/download.log" 2>&1 ||
+		die "apt-get download busybox-static:arm64 failed: $(last_error "$dir/download.log")"
+	dpkg-deb -x "$dir"/*.deb "$dir/root" ||
+		die "dpkg-deb -x busybox-static:arm64 failed"
+	cp "$dir/root/bin/busybox" "$dest.new"
+	mv -f "$dest.new" "$dest"
+	note "busybox-arm64: downloaded"
+}
+
 main() {
 	local entry
 	[[ $# -eq 1 && -n $1 ]] || { echo "usage: $0 CACHE_DIR" >&2; exit 2; }
@@ -205,6 +225,7 @@ main() {
 		# shellcheck disable=SC2086 # split the table row into its fields
 		fetch_one $entry
 	done
+	fetch_busybox
 }
 
 main "$@"
