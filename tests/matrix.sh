@@ -21,13 +21,23 @@ TAG=${MATRIX_TAG:-matrix}
 : "${EXPECT_AUTO:=tracepoint}"
 KERNEL=$(uname -r | cut -d. -f1,2)
 
-# Entry paths: name, workload, its argument.
-PATHS=(
-	"x86_64-shmget $WORKLOAD glibc"
-	"i386-glibc $WORKLOAD32 glibc"
-	"i386-shmget395 $WORKLOAD32 shmget"
-	"i386-ipc117 $WORKLOAD32 ipc"
-)
+# Entry paths: name, workload, its argument, the banner's name for it.
+# 32-bit glibc calls ipc(2) on i386; ARM EABI has the direct syscalls only.
+case $(uname -m) in
+aarch64)
+	PATHS=(
+		"aarch64-shmget $WORKLOAD glibc 64-bit syscalls"
+		"arm-glibc $WORKLOAD32 glibc 32-bit syscalls"
+	) ;;
+*)
+	PATHS=(
+		"x86_64-shmget $WORKLOAD glibc 64-bit syscalls"
+		"i386-glibc $WORKLOAD32 glibc 32-bit ipc(2)"
+		"i386-shmget395 $WORKLOAD32 shmget 32-bit syscalls"
+		"i386-ipc117 $WORKLOAD32 ipc 32-bit ipc(2)"
+	) ;;
+esac
+NATIVE_PATH=${PATHS[0]%%-*}
 # Modes: label, options.
 MODES=(
 	"fentry|--attach fentry"
@@ -38,26 +48,22 @@ MODES=(
 
 required() { local m=${1%% *}; [[ " $REQUIRE_MODES " == *" ${m%%+*} "* ]]; }
 
-# The banner's reason for a path not being covered, if it names one.
+# The banner's reason for a path (its banner name) not being covered, if
+# it names one.
 uncovered_reason() {
-	local pathname
-	case $1 in
-	x86_64-*) pathname="64-bit syscalls" ;;
-	i386-shmget395) pathname="32-bit syscalls" ;;
-	*) pathname="32-bit ipc(2)" ;;
-	esac
 	grep '^Tracing shmget' "$TEST_TMP/err" | grep -o "not covered: .*" |
-		tr ';' '\n' | grep -F "$pathname" | sed 's/.*: //; s/)\.\.\..*//' | head -1
+		tr ';' '\n' | grep -F "$1" | sed 's/.*: //; s/)\.\.\..*//' | head -1
 }
 
-# A path this host can have callers on: 32-bit ones need IA32 emulation.
-path_possible() { [[ $1 == x86_64-* ]] || can_run_32bit; }
+# A path this host can have callers on: 32-bit ones need the kernel (and
+# the CPU) to run 32-bit programs.
+path_possible() { [[ $1 == "$NATIVE_PATH"-* ]] || can_run_32bit; }
 
 # run_paths [lifecycle]: every path's workload, expectations in exp.NAME.
 run_paths() {
 	local p name
 	for p in "${PATHS[@]}"; do
-		read -r name wl arg <<<"$p"
+		read -r name wl arg _ <<<"$p"
 		path_possible "$name" || continue
 		"$wl" "$arg" "$@" >"$TEST_TMP/exp.$name" 2>"$TEST_TMP/wlerr.$name" || return 1
 	done
@@ -65,16 +71,16 @@ run_paths() {
 
 # check_paths LABEL KIND: KIND is text (shmget alone) or lifecycle.
 check_paths() {
-	local label=$1 kind=$2 p name reason
+	local label=$1 kind=$2 p name banner_name reason
 	for p in "${PATHS[@]}"; do
-		read -r name _ <<<"$p"
+		read -r name _ _ banner_name <<<"$p"
 		if ! path_possible "$name"; then
 			skip "$TAG: $KERNEL $label $name" "$NO32_REASON"
 			continue
 		fi
 		"expected_$kind" "$TEST_TMP/exp.$name" >"$TEST_TMP/e"
 		"traced_$kind" "$TEST_TMP/out" "$TEST_TMP/exp.$name" >"$TEST_TMP/g"
-		reason=$(uncovered_reason "$name")
+		reason=$(uncovered_reason "$banner_name")
 		if [ -n "$reason" ] && [ ! -s "$TEST_TMP/g" ]; then
 			skip "$TAG: $KERNEL $label $name" "$reason (announced in the banner)"
 		else

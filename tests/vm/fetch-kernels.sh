@@ -5,7 +5,7 @@
 #
 # Makes sure CACHE_DIR/<name>/vmlinuz and CACHE_DIR/<name>/version exist for
 # the Debian cloud kernels the VM tests boot (see KERNELS below), and
-# CACHE_DIR/busybox-arm64 for the arm64 guests' userland. Packages are
+# CACHE_DIR/arm64-root for the arm64 guests' userland. Packages are
 # only downloaded and unpacked, never installed, so no boot hooks run and the
 # machine's kernel setup is untouched. Releases other than the machine's own
 # are read through a private apt sources list and lists folder kept in
@@ -192,19 +192,23 @@ fetch_one() {
 	note "$name: $RELEASE (downloaded $PKG from $suite)"
 }
 
-# The arm64 guests' busybox: the host's is an amd64 one, and both
-# architectures' busybox-static cannot be installed side by side.
-fetch_busybox() {
-	local dest=$CACHE/busybox-arm64 dir=$WORK/busybox
-	[[ ! -s $dest ]] || return 0
+# The arm64 guests' userland: busybox, bash, and bpftool (which makes BTF cache
+# entries) with the libraries it needs. The host's are amd64 ones, and
+# dpkg cannot install both architectures' busybox-static or bpftool.
+readonly ARM64_DEBS="busybox-static bash libtinfo6 bpftool libc6 libcap2 libelf1 zlib1g"
+
+fetch_arm64_root() {
+	local dest=$CACHE/arm64-root dir=$WORK/arm64-root deb
+	[[ ! -x $dest/bin/busybox ]] || return 0
 	mkdir -p "$dir/root"
-	(cd "$dir" && apt-get download busybox-static:arm64) >"$dir/download.log" 2>&1 ||
-		die "apt-get download busybox-static:arm64 failed: $(last_error "$dir/download.log")"
-	dpkg-deb -x "$dir"/*.deb "$dir/root" ||
-		die "dpkg-deb -x busybox-static:arm64 failed"
-	cp "$dir/root/bin/busybox" "$dest.new"
-	mv -f "$dest.new" "$dest"
-	note "busybox-arm64: downloaded"
+	(cd "$dir" && apt-get download $(printf '%s:arm64 ' $ARM64_DEBS)) >"$dir/download.log" 2>&1 ||
+		die "apt-get download of arm64 $ARM64_DEBS failed: $(last_error "$dir/download.log")"
+	for deb in "$dir"/*.deb; do
+		dpkg-deb -x "$deb" "$dir/root" || die "dpkg-deb -x ${deb##*/} failed"
+	done
+	rm -rf -- "$dest"
+	mv "$dir/root" "$dest"
+	note "arm64-root: $ARM64_DEBS (downloaded)"
 }
 
 main() {
@@ -225,7 +229,7 @@ main() {
 		# shellcheck disable=SC2086 # split the table row into its fields
 		fetch_one $entry
 	done
-	fetch_busybox
+	fetch_arm64_root
 }
 
 main "$@"

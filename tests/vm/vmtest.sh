@@ -1,19 +1,31 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# Boots Debian's 5.10, 6.1 and 6.12 cloud kernels under QEMU (TCG) and runs
-# tests/matrix.sh inside each: every attach mode x every entry path. The
-# 6.12 kernel boots a second time with ia32_emulation=0: a kernel that
-# refuses 32-bit programs although its BTF has the IA32 entry points, as
-# some hosts of this project's kind do.
+# Boots Debian's x86_64 5.10, 6.1 and 6.12 and arm64 6.1 and 6.12 cloud
+# kernels under QEMU (TCG) and runs tests/matrix.sh inside each: every
+# attach mode x every entry path. The x86_64 6.12 kernel boots a second
+# time with ia32_emulation=0: a kernel that refuses 32-bit programs
+# although its BTF has the IA32 entry points, as some hosts of this
+# project's kind do.
 # Prints the guests' PASS/FAIL/SKIP lines tagged with the kernel, then a
-# kernel x mode x path table. Expects the static builds made by `make vmtest`.
+# kernel x mode x path table. Expects the static builds made by `make
+# guests`.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 OUT=.output/vm
 CACHE=.output/vm-kernels
-# Guests: name, the kernel it boots, extra kernel parameters.
-GUESTS=("5.10 5.10" "6.1 6.1" "6.12 6.12" "6.12-no32 6.12 ia32_emulation=0")
+# Guests: name, architecture, the kernel it boots, QEMU's CPU, extra kernel
+# parameters. The slowest first. The A64FX has no AArch32 at all, like many
+# arm64 server CPUs; shmtrace.no32 tells the tests to expect that.
+GUESTS=(
+	"6.12-arm64 arm64 6.12-arm64 -"
+	"6.1-arm64 arm64 6.1-arm64 -"
+	"5.10 x86 5.10 -"
+	"6.1 x86 6.1 -"
+	"6.12 x86 6.12 -"
+	"6.12-no32 x86 6.12 - ia32_emulation=0"
+	"6.12-arm64-no32 arm64 6.12-arm64 a64fx shmtrace.no32"
+)
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-420}
 mkdir -p "$OUT"
 
@@ -26,18 +38,40 @@ copy_with_libs() {
 	done
 }
 
+# The arm64 guests' userland, from Debian's arm64 packages
+# (fetch-kernels.sh): bash, and bpftool with its libraries.
+copy_arm64_userland() {
+	local root=$1 from=$CACHE/arm64-root
+	install -D "$from/bin/busybox" "$root/bin/busybox"
+	install -D "$from/bin/bash" "$root/bin/bash"
+	install -D "$from/usr/sbin/bpftool" "$root/usr/sbin/bpftool"
+	mkdir -p "$root/lib" "$root/usr/lib"
+	cp -a "$from/lib/." "$root/lib/"
+	cp -a "$from/usr/lib/aarch64-linux-gnu" "$root/usr/lib/"
+	rm -rf "$root/usr/lib/aarch64-linux-gnu/gconv"
+}
+
+# build_rootfs ARCH: the guest's files, from the builds for ARCH.
 build_rootfs() {
-	local root=$OUT/rootfs
+	local arch=$1 root=$OUT/rootfs-$1 bins=.output
+	[ "$arch" = x86 ] || bins=.output/$arch
 	rm -rf "$root"
 	mkdir -p "$root/bin" "$root/tests"
-	install .output/shmtrace-static "$root/bin/shmtrace"
-	install .output/workload-static "$root/bin/workload"
-	install .output/workload32 "$root/bin/workload32"
-	install .output/compat32-probe "$root/bin/compat32-probe"
-	install .output/behaviour-static "$root/bin/behaviour"
-	copy_with_libs /bin/bash "$root"
-	# What makes shmtrace's BTF cache entries.
-	copy_with_libs "$(command -v bpftool)" "$root"
+	install $bins/shmtrace-static "$root/bin/shmtrace"
+	install $bins/workload-static "$root/bin/workload"
+	install $bins/workload32 "$root/bin/workload32"
+	install $bins/compat32-probe "$root/bin/compat32-probe"
+	install $bins/behaviour-static "$root/bin/behaviour"
+	if [ "$arch" = x86 ]; then
+		copy_with_libs /bin/bash "$root"
+		# What makes shmtrace's BTF cache entries.
+		copy_with_libs "$(command -v bpftool)" "$root"
+	else
+		# The unit tests and the hooks check, built for this architecture.
+		install $bins/unit "$root/bin/unit"
+		install $bins/hooks "$root/bin/hooks"
+		copy_arm64_userland "$root"
+	fi
 	install -m 644 tests/lib.sh "$root/tests/lib.sh"
 	install -m 755 tests/matrix.sh "$root/tests/matrix.sh"
 	install -m 755 tests/namespaces.sh "$root/tests/namespaces.sh"
@@ -53,10 +87,20 @@ build_rootfs() {
 		# a call without counting it (open); namespaces via tracepoints.
 		5.10.*) export REQUIRE_MODES="kprobe tracepoint" EXPECT_AUTO=kprobe \
 			NS_ATTACH="--attach tracepoint" ;;
+		# arm64 attaches fentry from 6.4 (ftrace direct calls).
+		6.1.*-arm64) export REQUIRE_MODES="kprobe tracepoint" EXPECT_AUTO=kprobe ;;
 		*) export REQUIRE_MODES="fentry kprobe tracepoint" EXPECT_AUTO=fentry ;;
 		esac
 		export TEST_TMP=/tmp/t
 		mkdir -p $TEST_TMP
+		# Built for this architecture: its decoders and its BPF object's hooks.
+		case $(uname -r) in
+		6.12.*-arm64) grep -qw shmtrace.no32 /proc/cmdline || { /bin/unit; /bin/hooks; } ;;
+		esac
+		# The fentry probe's answer, as the banner gives it.
+		case $(uname -r) in
+		6.1.*-arm64) bash /tests/fentry.sh ;;
+		esac
 		# Without the BTF cache, then with this kernel's entry.
 		MATRIX_OPTS=--no-cache bash /tests/matrix.sh
 		bash /tests/cache.sh && MATRIX_TAG="matrix[cached]" bash /tests/matrix.sh
@@ -84,7 +128,7 @@ build_rootfs() {
 		# into SKIPs; and a kernel without IA32 emulation is told so.
 		. /tests/lib.sh
 		want=yes
-		grep -qw ia32_emulation=0 /proc/cmdline && want=no
+		grep -qwE 'ia32_emulation=0|shmtrace.no32' /proc/cmdline && want=no
 		assert_eq "32-bit detection: shmtrace's probe" "runs-32bit $want" "$(compat32-probe)"
 		assert_eq "32-bit detection: the tests'" "$want" "$(can_run_32bit && echo yes || echo no)"
 		[ "$want" = no ] || exit 0
@@ -96,14 +140,24 @@ build_rootfs() {
 		assert_eq "no 32-bit: -- a 32-bit program: 126, Exec format error" \
 			"126|shmtrace: cannot run /bin/workload32: Exec format error" "$?|$(cat $TEST_TMP/err)"
 	EOF
+	cat >"$root/tests/fentry.sh" <<-'EOF'
+		# Inside a guest whose kernel loads fentry programs but cannot
+		# attach them: shmtrace says so, and auto goes on to kprobes.
+		. /tests/lib.sh
+		shmtrace --attach fentry -d 0.1 -o /dev/null 2>$TEST_TMP/err
+		assert_eq "fentry: a kernel that cannot attach it: status 1, one line" \
+			"1|shmtrace: fentry: the kernel cannot attach fentry programs to __arm64_sys_shmget (ENOTSUPP)" \
+			"$?|$(cat $TEST_TMP/err)"
+	EOF
 	chmod 755 "$root/tests/vm-run"
 }
 
-# Boots one guest (name, kernel, extra parameters); its log is
-# $OUT/NAME.log, its PASS/FAIL/SKIP lines (tagged) $OUT/NAME.results.
+# Boots one guest (name, architecture, kernel, CPU, extra parameters); its log
+# is $OUT/NAME.log, its PASS/FAIL/SKIP lines (tagged) $OUT/NAME.results.
 boot_one() {
-	local name=$1 kernel=$2 status
-	VM_EXTRA_APPEND=${3:-} tests/vm/boot.sh "$CACHE/$kernel/vmlinuz" "$OUT/rootfs" \
+	local name=$1 arch=$2 kernel=$3 cpu=${4#-} status
+	VM_ARCH=$arch VM_CPU=$cpu VM_BUSYBOX=$OUT/rootfs-$arch/bin/busybox VM_EXTRA_APPEND=${5:-} \
+		tests/vm/boot.sh "$CACHE/$kernel/vmlinuz" "$OUT/rootfs-$arch" \
 		"$BOOT_TIMEOUT" >"$OUT/$name.log" 2>"$OUT/$name.err"
 	status=$?
 	grep -aE '^(PASS|FAIL|SKIP): ' "$OUT/$name.log" |
@@ -133,38 +187,59 @@ compare_behaviour() {
 	fi
 	echo
 	echo "Kernel behaviour (shmtrace --stable -e all -- behaviour), against the host's $(uname -r):"
+	as_x86 <"$host" >"$OUT/host.behaviour.cmp"
 	for g in "${GUESTS[@]}"; do
 		k=${g%% *}
-		sed -n 's/^BEHAVIOUR: //p' "$OUT/$k.log" >"$OUT/$k.behaviour"
+		sed -n 's/^BEHAVIOUR: //p' "$OUT/$k.log" | as_x86 >"$OUT/$k.behaviour"
 		if [ ! -s "$OUT/$k.behaviour" ]; then
 			echo "  $k: no trace"
-		elif cmp -s "$host" "$OUT/$k.behaviour"; then
+		elif cmp -s "$OUT/host.behaviour.cmp" "$OUT/$k.behaviour"; then
 			echo "  $k: identical ($(($(wc -l <"$host") - 1)) calls)"
 		else
 			echo "  $k: differs:"
-			diff -u --label host --label "$k" "$host" "$OUT/$k.behaviour" | sed 's/^/    /'
+			diff -u --label host --label "$k" "$OUT/host.behaviour.cmp" "$OUT/$k.behaviour" |
+				sed 's/^/    /'
 		fi
 	done
 }
 
+# Traces are compared with columns' spaces squeezed and the ABI named as
+# on x86_64: the ABI's name and width are not the kernel's behaviour.
+as_x86() { tr -s ' ' | sed -E 's/^([^ ]+ [^ ]+ [^ ]+ [^ ]+ )aarch64 /\1x86_64 /; s/^([^ ]+ [^ ]+ [^ ]+ [^ ]+ )arm /\1i386 /'; }
+
+
 oneline() { head -c 500 | tr '\n' '|'; }
 
 # The table: one row per kernel and mode (/all: -e all, the lifecycle),
-# one column per entry path.
+# one column per entry path. ARM EABI's glibc makes the direct syscalls
+# (so its cell fills both columns) and has no ipc(2).
 print_table() {
-	printf '\n%-9s %-22s %-14s %-14s %-14s %-14s\n' KERNEL MODE x86_64-shmget \
-		i386-glibc i386-shmget395 i386-ipc117
+	printf '\n%-16s %-6s %-22s %-8s %-13s %-15s %-13s\n' KERNEL ARCH MODE 64-bit \
+		"32-bit glibc" "32-bit syscall" "32-bit ipc(2)"
 	cat "$@" | sed -n 's/^\(PASS\|FAIL\|SKIP\): \[vm \([^]]*\)\] matrix: [^ ]* \([^ ]*\) \([^ :]*\).*/\2 \3 \4 \1/p' |
-		awk '{ cell[$1 " " $2, $3] = $4; if (!seen[$1 " " $2]++) rows[++n] = $1 " " $2 }
+		awk '
+		BEGIN {
+			col["x86_64-shmget"] = 1; col["i386-glibc"] = 2
+			col["i386-shmget395"] = 3; col["i386-ipc117"] = 4
+			col["aarch64-shmget"] = 1; col["arm-glibc"] = 2
+		}
+		{
+			key = $1 " " $2
+			if (!($3 in col)) next
+			cell[key, col[$3]] = $4
+			if ($3 == "arm-glibc") { cell[key, 3] = $4; cell[key, 4] = "n/a" }
+			arch[key] = $3 ~ /^(aarch64|arm)-/ ? "arm64" : "x86_64"
+			if (!seen[key]++) rows[++n] = key
+		}
 		END {
-			split("x86_64-shmget i386-glibc i386-shmget395 i386-ipc117", cols, " ")
+			split("8 13 15 13", w, " ")
 			for (i = 1; i <= n; i++) {
 				split(rows[i], rk, " ")
 				if (rk[2] == "auto") continue
-				printf "%-9s %-22s", rk[1], rk[2]
+				printf "%-16s %-6s %-22s", rk[1], arch[rows[i]], rk[2]
 				for (c = 1; c <= 4; c++) {
-					v = cell[rows[i], cols[c]]
-					printf " %-14s", v == "" ? "-" : v
+					v = cell[rows[i], c]
+					printf " %-" w[c] "s", v == "" ? "-" : v
 				}
 				printf "\n"
 			}
@@ -175,7 +250,8 @@ if ! tests/vm/fetch-kernels.sh "$CACHE" 2>"$OUT/fetch.err"; then
 	echo "FAIL: [vm] fetching kernels: $(tail -1 "$OUT/fetch.err")"
 	exit 0
 fi
-build_rootfs
+build_rootfs x86
+build_rootfs arm64
 # Two guests at a time: each TCG guest keeps one core busy.
 for g in "${GUESTS[@]}"; do
 	# shellcheck disable=SC2086
