@@ -51,7 +51,7 @@ else
 OUTPUT := .output/$(ARCH)
 CC := $(GNU_TYPE_$(ARCH))-gcc
 BIN ?= shmtrace-$(ARCH)
-BUILD_PKGS += gcc-$(GNU_TYPE_$(ARCH)) $(addsuffix :$(DEB_ARCH_$(ARCH)),libbpf-dev libelf-dev zlib1g-dev libzstd-dev)
+BUILD_PKGS += gcc-$(subst _,-,$(GNU_TYPE_$(ARCH))) $(addsuffix :$(DEB_ARCH_$(ARCH)),libbpf-dev libelf-dev zlib1g-dev libzstd-dev)
 # ... and in a QEMU guest of that architecture: static.
 CHECK_LDFLAGS = -static -lzstd
 endif
