@@ -141,12 +141,12 @@ $(BIN): $(OBJS)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LIBS) -lm -o $@
 
 # From this kernel's BTF, or from a kernel image of another architecture
-# (e.g. make vmlinux ARCH=arm64 IMAGE=.output/vm-kernels/6.12-arm64/vmlinuz).
+# (e.g. make vmlinux ARCH=arm64 VMLINUZ=.output/vm-kernels/6.12-arm64/vmlinuz).
 vmlinux:
-ifeq ($(IMAGE),)
+ifeq ($(VMLINUZ),)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
 else
-	vmlinux/btf-from-image.py $(IMAGE) $(OUTPUT)/image.btf
+	vmlinux/btf-from-image.py $(VMLINUZ) $(OUTPUT)/image.btf
 	$(BPFTOOL) btf dump file $(OUTPUT)/image.btf format c > vmlinux/$(ARCH)/vmlinux.h
 endif
 
