@@ -89,6 +89,7 @@ static int parse_table(struct segments *t, FILE *f, uint32_t ns, bool leaks)
 	char line[512];
 	int n = 0;
 
+	t->table_bytes = 0;
 	while (fgets(line, sizeof(line), f)) {
 		struct segment s = { .used = true, .from_snapshot = true,
 				     .ns = ns }, *known;
@@ -107,6 +108,7 @@ static int parse_table(struct segments *t, FILE *f, uint32_t ns, bool leaks)
 		s.mode &= 0777;
 		s.size = size;
 		s.ctime = ctime;
+		t->table_bytes += size;
 		known = seg_find(t, ns, id);
 		if (leaks && known && known->traced_create &&
 		    known->key == s.key) {
@@ -314,6 +316,21 @@ void segments_leaks(struct segments *t,
 	for (s = t->seg; s < t->seg + SEG_SLOTS; s++)
 		if (s->used && s->leaked)
 			fn(s, ctx);
+}
+
+void segments_usage(struct segments *t,
+		    void (*fn)(uint32_t ns, uint64_t n, uint64_t bytes, void *ctx),
+		    void *ctx)
+{
+	int i, n;
+
+	for (i = 0; i < NS_SLOTS; i++) {
+		if (!t->ns[i].inum)
+			continue;
+		n = read_table(t, t->ns[i].inum, 0, false);
+		if (n >= 0)
+			fn(t->ns[i].inum, n, t->table_bytes, ctx);
+	}
 }
 
 /* Marks in live the namespaces of t that some process is in. */

@@ -74,6 +74,7 @@ struct segments {
 	int64_t start_sec;	/* when tracing began, CLOCK_REALTIME */
 	const char *path;	/* /proc/sysvipc/shm, read again for ids we miss */
 	uint32_t own_ns;	/* the namespace path lists: shmtrace's own */
+	uint64_t table_bytes;	/* the sizes in the table read last */
 	uint64_t last_gc_ms;
 	struct ipc_ns *last_ns;	/* the namespace of the last call */
 	struct ipc_ns ns[NS_SLOTS];
@@ -93,6 +94,13 @@ int segments_init(struct segments *t, const char *path, uint32_t own_ns);
  */
 void segments_leaks(struct segments *t,
 		    void (*fn)(const struct segment *s, void *ctx), void *ctx);
+/*
+ * For each namespace the tables know: how many segments it has now and
+ * their bytes, read from its table (learning segments not known yet).
+ */
+void segments_usage(struct segments *t,
+		    void (*fn)(uint32_t ns, uint64_t n, uint64_t bytes, void *ctx),
+		    void *ctx);
 /* Forgets the namespaces that no process is in any more; at most once a second. */
 void segments_gc(struct segments *t);
 /* Fills a for e, then updates the tables with e's effect. */
