@@ -20,6 +20,7 @@ VERSION := 0.1
 BUILD_PKGS := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make pkg-config
 TEST_PKGS := gcc-multilib libc6-dev-i386 jq libzstd-dev busybox-static qemu-system-x86 \
 	libclang-rt-14-dev man-db util-linux podman runc
+TEST_PKGS += prometheus curl python3 python3-yaml iproute2
 
 CFLAGS := -g -O2 -Wall -Wextra -DSHMTRACE_VERSION='"$(VERSION)"'
 # A program's context argument is fixed by its hook, used or not.

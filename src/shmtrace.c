@@ -526,7 +526,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 		exiting = 1;
 		return -ECANCELED;
 	}
-	return 0;
+	/* A flood never empties the buffer: SIGHUP stops the batch here. */
+	return reopen_asked ? -EINTR : 0;
 }
 
 static uint64_t read_losses(struct run *r, uint64_t *by_kind)
