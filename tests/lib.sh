@@ -121,3 +121,16 @@ traced_lifecycle() {
 		BEGIN { n = split(pids, p, " "); for (i = 1; i <= n; i++) want[p[i]] = 1 }
 		FNR > 1 && ($1 in want) { print $1, $2, $3, $4, $5, $6, $7, $8, $10 }' "$1"
 }
+
+# tests/flood.c (shmget lookups as fast as possible, counted exactly),
+# built into $FLOOD unless the caller gave one; false if it cannot be.
+build_flood() {
+	[ -n "${FLOOD:-}" ] && return 0
+	FLOOD=$TEST_TMP/flood
+	"${CC:-cc}" -O2 -Wall -pthread tests/flood.c -o "$FLOOD"
+}
+
+hexkey() { printf '0x%08x' "$1"; }
+is() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
+# No sanitizer report and no crash in a stderr file.
+clean_exit() { ! grep -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|Segmentation' "$1"; }

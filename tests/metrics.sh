@@ -6,13 +6,10 @@
 # Runs as root with SHMTRACE=<binary>; about 40 s per binary.
 . "$(dirname "$0")/lib.sh"
 
-if [ -z "${FLOOD:-}" ]; then
-	FLOOD=$TEST_TMP/flood
-	"${CC:-cc}" -O2 -Wall -pthread tests/flood.c -o "$FLOOD" || {
-		fail "metrics: build tests/flood.c" "compiler failed"
-		exit 0
-	}
-fi
+build_flood || {
+	fail "metrics: build tests/flood.c" "compiler failed"
+	exit 0
+}
 # Keys of our own, so that concurrent test runs do not see each other.
 KEY_BASE=$((0x6d000000 | ($$ & 0xfff) << 12))
 PORT=
@@ -26,9 +23,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-hexkey() { printf '0x%08x' "$1"; }
-is() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
-clean_exit() { ! grep -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|Segmentation' "$1"; }
 
 # A TCP port nobody listens on now.
 free_port() {
