@@ -180,3 +180,11 @@ clean:
 	rm -rf $(OUTPUT)/obj* $(OUTPUT)/san* $(OUTPUT)/static* $(OUTPUT)/*.o $(OUTPUT)/*.skel.h \
 		$(OUTPUT)/unit $(OUTPUT)/hooks $(OUTPUT)/workload $(OUTPUT)/shmtrace-san shmtrace \
 		$(OUTPUT)/shmtrace-static $(VM_BINS) $(OUTPUT)/vm
+
+# A FROM-scratch container image of the static binary (dist/Containerfile).
+IMAGE_DIR := $(OUTPUT)/image
+.PHONY: image
+image:
+	@mkdir -p $(IMAGE_DIR)
+	$(MAKE) --no-print-directory STATIC=1 BIN=$(IMAGE_DIR)/shmtrace
+	podman build --quiet -f dist/Containerfile -t localhost/shmtrace:$(VERSION) $(IMAGE_DIR)
