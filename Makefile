@@ -116,7 +116,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 
 # Everything but main and what needs the kernel: the unit tests and fuzzers.
 PURE_SRCS := src/btfcache.c src/cli.c src/container.c src/decode.c src/findings.c src/fmt.c src/output.c src/stable.c src/syscalls.c \
-	src/segments.c src/summary.c
+	src/segments.c src/summary.c src/metrics.c
 
 $(OUTPUT)/unit: tests/unit.c $(PURE_SRCS) $(wildcard src/*.h) | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) tests/unit.c $(PURE_SRCS) $(LIBS) -lm -o $@
