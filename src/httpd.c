@@ -57,43 +57,51 @@ static void conn_close(struct conn *c)
 	c->out = NULL;
 }
 
-/* The response: status line, headers, and body (not for HEAD). */
-static void respond(struct httpd *h, struct conn *c, int status,
-		    const char *reason, bool head)
+/* Status line, headers and body (not for HEAD) in one buffer; frees body. */
+static void respond(struct conn *c, int status, const char *reason,
+		    const char *type, char *body, size_t len, bool head)
 {
-	const char *type = status == 200 ? h->content_type : "text/plain";
-	char *body = NULL, hdr[256];
-	size_t body_len = 0;
-	int n;
+	char hdr[256];
+	int n = snprintf(hdr, sizeof(hdr),
+			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+			 status, reason, type, len);
 
-	if (status == 200) {
-		body = h->render(h->ctx, &body_len);
-		if (!body)
-			status = 500, reason = "Internal Server Error", type = "text/plain";
-	}
-	if (!body) {
-		body_len = strlen(reason) + 1;
-		body = malloc(body_len + 1);
-		if (body)
-			snprintf(body, body_len + 1, "%s\n", reason);
-		else
-			body_len = 0;
-	}
-	n = snprintf(hdr, sizeof(hdr),
-		     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-		     status, reason, type, body_len);
-	if (head)
-		body_len = 0;
-	c->out = malloc(n + body_len);
+	if (head || !body)
+		len = 0;
+	c->out = malloc(n + len);
 	if (c->out) {
 		memcpy(c->out, hdr, n);
-		if (body_len)
-			memcpy(c->out + n, body, body_len);
-		c->out_len = n + body_len;
+		if (len)
+			memcpy(c->out + n, body, len);
+		c->out_len = n + len;
 	}
 	free(body);
 	c->out_off = 0;
 	c->answered = true;
+}
+
+/* An error, its reason for a body. */
+static void respond_error(struct conn *c, int status, const char *reason,
+			  bool head)
+{
+	char *body;
+	int len = asprintf(&body, "%s\n", reason);
+
+	if (len < 0)
+		respond(c, status, reason, "text/plain", NULL, 0, head);
+	else
+		respond(c, status, reason, "text/plain", body, len, head);
+}
+
+static void respond_page(struct httpd *h, struct conn *c, bool head)
+{
+	size_t len;
+	char *body = h->render(h->ctx, &len);
+
+	if (body)
+		respond(c, 200, "OK", h->content_type, body, len, head);
+	else
+		respond_error(c, 500, "Internal Server Error", head);
 }
 
 /* "GET /metrics HTTP/1.1": what the request line asks for. */
@@ -103,21 +111,21 @@ static void answer(struct httpd *h, struct conn *c)
 	bool get = !strncmp(line, "GET ", 4), head = !strncmp(line, "HEAD ", 5);
 
 	if (!get && !head) {
-		respond(h, c, 405, "Method Not Allowed", false);
+		respond_error(c, 405, "Method Not Allowed", false);
 		return;
 	}
 	target = strchr(line, ' ') + 1;
 	end = target + strcspn(target, " ?\r\n");
 	if (*end != ' ' && *end != '?') {
-		respond(h, c, 400, "Bad Request", head);
+		respond_error(c, 400, "Bad Request", head);
 		return;
 	}
 	if ((size_t)(end - target) != strlen(h->path) ||
 	    strncmp(target, h->path, end - target)) {
-		respond(h, c, 404, "Not Found", head);
+		respond_error(c, 404, "Not Found", head);
 		return;
 	}
-	respond(h, c, 200, "OK", head);
+	respond_page(h, c, head);
 }
 
 /* Reads what the client sent; answers once the headers have ended. */
@@ -137,7 +145,7 @@ static void conn_read(struct httpd *h, struct conn *c)
 	if (strstr(c->in, "\r\n\r\n") || strstr(c->in, "\n\n"))
 		answer(h, c);
 	else if (c->in_len == sizeof(c->in) - 1)
-		respond(h, c, 431, "Request Header Fields Too Large", false);
+		respond_error(c, 431, "Request Header Fields Too Large", false);
 }
 
 /* Sends what the socket takes; closes when all is sent. */

@@ -1348,7 +1348,7 @@ static void expect_line(struct tcase *tc, const char *text, const char *line)
 /* Labels escaped, results named, the source bound, the histogram. */
 static void test_metrics(void)
 {
-	/* a"b\\c d took two sources (two containers), n0 to n997 the rest. */
+	/* a"b\c d took two sources (two containers), n0 to n997 the rest. */
 	static const char *const want[] = {
 		"shmtrace_calls_total{syscall=\"shmget\",result=\"ENOENT\",comm=\"a\\\"b\\\\\\\\c\\\\x20d\",container=\"ctr\"} 1",
 		"shmtrace_calls_total{syscall=\"shmget\",result=\"ok\",comm=\"n0\",container=\"\"} 1",
