@@ -45,9 +45,9 @@ start_metrics() {
 # result column, written by hand) against shmtrace_calls_total. Traced as
 # `-- COMMAND`, which scrapes before it ends: no other process counts.
 test_exact_workload() {
-	local want got
+	local want got f
 	PORT=$(free_port)
-	"$SHMTRACE" --metrics="$PORT" -j -o "$TEST_TMP/out" -- sh -c \
+	"$SHMTRACE" --metrics="$PORT" -j -W -o "$TEST_TMP/out" -- sh -c \
 		"'$WORKLOAD' >'$TEST_TMP/expect' 2>/dev/null; sleep 0.3
 		 curl -s --max-time 10 http://127.0.0.1:$PORT/metrics >'$TEST_TMP/m1'" 2>"$TEST_TMP/err"
 	want=$(awk -F'\t' '$5 == "shmt-wl" { r = $14 == "null" ? "ok" : $14; n[r]++ }
@@ -66,8 +66,11 @@ test_exact_workload() {
 		"$(metric_sum '_seconds_count' <"$TEST_TMP/m1")"
 	assert_eq "metrics: build info names the attach mode" 1 \
 		"$(grep -c '^shmtrace_build_info{version="[0-9.]*",attach="[a-z]*"} 1$' "$TEST_TMP/m1")"
-	check "metrics: findings_total counts world-access" \
-		bash -c "[ \$(sed -n 's/^shmtrace_findings_total{finding=\"world-access\"} //p' '$TEST_TMP/m1') -gt 0 ]"
+	for f in world-access hugetlb-eperm; do
+		assert_eq "metrics: findings_total{finding=\"$f\"} equals the events -W marks" \
+			"$(grep -c "\"finding\":\"$f\"" "$TEST_TMP/out")" \
+			"$(metric_sum "^shmtrace_findings_total\\{finding=\"$f\"\\}" <"$TEST_TMP/m1")"
+	done
 	if ! command -v promtool >/dev/null; then
 		skip "metrics: promtool check metrics" "promtool is not installed (Debian: prometheus)"
 		return
