@@ -13,7 +13,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,19 +294,6 @@ static int open_listener(const char *addr, uint16_t port, char *why)
 	return fd;
 }
 
-/* The server's thread takes no signals: they are the reader's to handle. */
-static int start_thread(struct httpd *h)
-{
-	sigset_t all, old;
-	int err;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(&h->thread, NULL, serve, h);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return err;
-}
-
 struct httpd *httpd_start(const char *addr, uint16_t port, const char *path,
 			  const char *content_type, httpd_render_fn render,
 			  void *ctx, char *why)
@@ -327,7 +313,7 @@ struct httpd *httpd_start(const char *addr, uint16_t port, const char *path,
 	if (h->listen_fd < 0)
 		goto fail;
 	h->wake_fd = eventfd(0, EFD_CLOEXEC);
-	err = h->wake_fd < 0 ? errno : start_thread(h);
+	err = h->wake_fd < 0 ? errno : start_quiet_thread(&h->thread, serve, h);
 	if (!err)
 		return h;
 	snprintf(why, WHY_LEN, "cannot start the HTTP thread: %s", strerror(err));

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "container.h"
 #include "findings.h"
 #include "metrics.h"
@@ -73,30 +74,38 @@ struct counters {
 	uint64_t findings[FINDING_MAX];
 	uint64_t lost[LOSS_REASONS];
 	struct histogram hist[SYS_MAX];
-	struct live live[NS_SLOTS];
+	struct live live[NS_SLOTS + 1];		/* the host's, and the others' */
 	struct call_row rows[MAX_ROWS];
 	struct source sources[METRICS_MAX_SOURCES + 1];
 };
 
-/* The container that last called from an IPC namespace. */
+/* The container that last called from an IPC namespace, and who did. */
 struct ns_owner {
 	uint32_t ns;
+	uint32_t pid;
 	char container[CONTAINER_ID_LEN];
 };
 
 struct metrics {
 	pthread_mutex_t lock;
 	struct counters c;
+	struct ns_owner owners[NS_SLOTS];	/* by ns % NS_SLOTS */
 	/* The reader's alone, never read by a scrape: no lock. */
 	uint16_t source_slots[SOURCE_SLOTS];	/* index + 1; 0 is free */
 	uint16_t row_slots[ROW_SLOTS];
-	struct ns_owner owners[NS_SLOTS];
-	struct live staging[NS_SLOTS];
-	unsigned int nstaging;
-	uint32_t own_ns;
 	/* Calls come in runs from one process: its source, looked up once. */
 	struct source last;
 	int last_index;		/* -1: none yet */
+	/* The segment watcher's (metrics_watch_segments). */
+	pthread_t watcher;
+	bool watching;
+	bool stopping;		/* under lock */
+	pthread_cond_t wake;
+	const char *path;
+	uint32_t own_ns;
+	struct ns_owner scan[NS_SLOTS];
+	struct live staging[NS_SLOTS + 1];
+	unsigned int nstaging;
 };
 
 static uint32_t hash_bytes(const void *p, size_t n, uint32_t h)
@@ -115,6 +124,7 @@ struct metrics *metrics_new(unsigned int events)
 	if (!m)
 		return NULL;
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->wake, NULL);
 	m->c.events = events;
 	snprintf(m->c.mode, sizeof(m->c.mode), "none");
 	strcpy(m->c.sources[SOURCE_OTHER].comm, "other");
@@ -127,6 +137,14 @@ void metrics_free(struct metrics *m)
 {
 	if (!m)
 		return;
+	if (m->watching) {
+		pthread_mutex_lock(&m->lock);
+		m->stopping = true;
+		pthread_cond_signal(&m->wake);
+		pthread_mutex_unlock(&m->lock);
+		pthread_join(m->watcher, NULL);
+	}
+	pthread_cond_destroy(&m->wake);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
@@ -192,14 +210,17 @@ static void make_source(struct source *s, const struct event *e,
 		       strnlen(container, CONTAINER_ID_LEN - 1));
 }
 
-static void note_owner(struct metrics *m, uint32_t ns, const char *container)
+/* Under the lock: the watcher reads the owners. */
+static void note_owner(struct metrics *m, const struct event *e,
+		       const char *container)
 {
-	struct ns_owner *o = &m->owners[ns % NS_SLOTS];
+	struct ns_owner *o = &m->owners[e->ipc_ns % NS_SLOTS];
 
 	container = container ? container : "";
-	if (o->ns == ns && !strcmp(o->container, container))
+	o->pid = e->pid;
+	if (o->ns == e->ipc_ns && !strcmp(o->container, container))
 		return;
-	o->ns = ns;
+	o->ns = e->ipc_ns;
 	snprintf(o->container, sizeof(o->container), "%s", container);
 }
 
@@ -237,8 +258,8 @@ void metrics_add(struct metrics *m, const struct event *e,
 	int f;
 
 	make_source(&key, e, container);
-	note_owner(m, e->ipc_ns, container);
 	pthread_mutex_lock(&m->lock);
+	note_owner(m, e, container);
 	if (m->last_index < 0 || memcmp(&key, &m->last, sizeof(key))) {
 		m->last = key;
 		m->last_index = source_of(m, &key);
@@ -260,36 +281,85 @@ void metrics_set_lost(struct metrics *m, const uint64_t *lost)
 }
 
 /* Adds a namespace's segments to its container's (the host's: ""). */
-static void stage_usage(uint32_t ns, uint64_t n, uint64_t bytes, void *ctx)
+static void stage_usage(struct metrics *m, const char *container,
+			const struct shm_usage *u)
 {
-	struct metrics *m = ctx;
-	const struct ns_owner *o = &m->owners[ns % NS_SLOTS];
-	const char *container = ns != m->own_ns && o->ns == ns ? o->container : "";
 	struct live *l;
 
 	for (l = m->staging; l < m->staging + m->nstaging; l++)
 		if (!strcmp(l->container, container))
 			break;
 	if (l == m->staging + m->nstaging) {
-		if (m->nstaging == NS_SLOTS)
-			return;
 		m->nstaging++;
 		*l = (struct live){ .segments = 0 };
 		snprintf(l->container, sizeof(l->container), "%s", container);
 	}
-	l->segments += n;
-	l->bytes += bytes;
+	l->segments += u->segments;
+	l->bytes += u->bytes;
 }
 
-void metrics_update_segments(struct metrics *m, struct segments *segs)
+/*
+ * Reads every namespace a call came from, without the lock (that takes
+ * threads and /proc), then publishes. A namespace gone is forgotten.
+ */
+static void read_usage(struct metrics *m)
 {
+	struct shm_usage u;
+	struct ns_owner *o;
+
+	pthread_mutex_lock(&m->lock);
+	memcpy(m->scan, m->owners, sizeof(m->scan));
+	pthread_mutex_unlock(&m->lock);
 	m->nstaging = 0;
-	m->own_ns = segs->own_ns;
-	segments_usage(segs, stage_usage, m);
+	if (segments_usage(m->path, m->own_ns, m->own_ns, 0, &u) >= 0)
+		stage_usage(m, "", &u);
+	for (o = m->scan; o < m->scan + NS_SLOTS; o++) {
+		if (!o->ns || o->ns == m->own_ns)
+			continue;
+		if (segments_usage(m->path, m->own_ns, o->ns, o->pid, &u) >= 0) {
+			stage_usage(m, o->container, &u);
+			continue;
+		}
+		pthread_mutex_lock(&m->lock);
+		if (m->owners[o - m->scan].ns == o->ns)
+			m->owners[o - m->scan].ns = 0;
+		pthread_mutex_unlock(&m->lock);
+	}
 	pthread_mutex_lock(&m->lock);
 	memcpy(m->c.live, m->staging, m->nstaging * sizeof(m->staging[0]));
 	m->c.nlive = m->nstaging;
 	pthread_mutex_unlock(&m->lock);
+}
+
+static void *watch(void *arg)
+{
+	struct metrics *m = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&m->lock);
+	while (!m->stopping) {
+		pthread_mutex_unlock(&m->lock);
+		read_usage(m);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += METRICS_SEGMENTS_S;
+		pthread_mutex_lock(&m->lock);
+		if (!m->stopping)
+			pthread_cond_timedwait(&m->wake, &m->lock, &until);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+int metrics_watch_segments(struct metrics *m, const char *path,
+			   uint32_t own_ns)
+{
+	int err;
+
+	m->path = path;
+	m->own_ns = own_ns;
+	err = start_quiet_thread(&m->watcher, watch, m);
+	m->watching = !err;
+	return err;
 }
 
 /* A label value: backslash, double quote and newline escaped. */

@@ -17,6 +17,7 @@
 #include "shmtrace.h"
 
 #define METRICS_MAX_SOURCES 1000	/* (comm, container) pairs */
+#define METRICS_SEGMENTS_S 2		/* live segments' refresh */
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 struct metrics;
@@ -34,8 +35,13 @@ void metrics_add(struct metrics *m, const struct event *e,
 		 const char *container, int created, unsigned int findings);
 /* The losses so far, LOSS_REASONS counts (totals, not increments). */
 void metrics_set_lost(struct metrics *m, const uint64_t *lost);
-/* Reads every known namespace's segments, and which container uses it. */
-void metrics_update_segments(struct metrics *m, struct segments *segs);
+/*
+ * Starts a thread that reads, every METRICS_SEGMENTS_S, the segments of
+ * own_ns (the host's) and of each namespace a call came from, from path
+ * (/proc/sysvipc/shm); the reader never waits on it. 0, or an errno.
+ */
+int metrics_watch_segments(struct metrics *m, const char *path,
+			   uint32_t own_ns);
 /* The exposition, malloc'd (httpd_render_fn); NULL without memory. */
 char *metrics_render(void *m, size_t *len);
 

@@ -74,7 +74,6 @@ struct segments {
 	int64_t start_sec;	/* when tracing began, CLOCK_REALTIME */
 	const char *path;	/* /proc/sysvipc/shm, read again for ids we miss */
 	uint32_t own_ns;	/* the namespace path lists: shmtrace's own */
-	uint64_t table_bytes;	/* the sizes in the table read last */
 	uint64_t last_gc_ms;
 	struct ipc_ns *last_ns;	/* the namespace of the last call */
 	struct ipc_ns ns[NS_SLOTS];
@@ -94,13 +93,18 @@ int segments_init(struct segments *t, const char *path, uint32_t own_ns);
  */
 void segments_leaks(struct segments *t,
 		    void (*fn)(const struct segment *s, void *ctx), void *ctx);
+struct shm_usage {
+	uint64_t segments;
+	uint64_t bytes;
+};
+
 /*
- * For each namespace the tables know: how many segments it has now and
- * their bytes, read from its table (learning segments not known yet).
+ * How many segments namespace ns has now, and their bytes: read directly
+ * if ns is own_ns, else through pid (a process in it; if it is gone, any
+ * other). Touches no table, so any thread may ask. The count, or -errno.
  */
-void segments_usage(struct segments *t,
-		    void (*fn)(uint32_t ns, uint64_t n, uint64_t bytes, void *ctx),
-		    void *ctx);
+int segments_usage(const char *path, uint32_t own_ns, uint32_t ns,
+		   uint32_t pid, struct shm_usage *u);
 /* Forgets the namespaces that no process is in any more; at most once a second. */
 void segments_gc(struct segments *t);
 /* Fills a for e, then updates the tables with e's effect. */

@@ -45,7 +45,6 @@
 
 #define POLL_MS 50
 #define LOSS_REPORT_MS 1000
-#define SEGMENTS_READ_MS 2000	/* --metrics: live segments' refresh */
 #define DEFAULT_BTF "/sys/kernel/btf/vmlinux"
 /* The largest pid a kernel hands out (PID_MAX_LIMIT on 64-bit). */
 #define PID_MAX_LIMIT (4 * 1024 * 1024)
@@ -527,7 +526,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 		return -ECANCELED;
 	}
 	/* A flood never empties the buffer: SIGHUP stops the batch here. */
-	return reopen_asked ? -EINTR : 0;
+	return reopen_asked && !exiting ? -EINTR : 0;
 }
 
 static uint64_t read_losses(struct run *r, uint64_t *by_kind)
@@ -630,29 +629,23 @@ static void reopen_output(struct run *r)
 		      0644);
 
 	reopen_asked = 0;
-	if (fd < 0 || dup3(fd, r->out->fd, O_CLOEXEC) < 0)
+	if (fd < 0 || dup3(fd, r->out->fd, O_CLOEXEC) < 0) {
 		fprintf(stderr, "shmtrace: cannot reopen %s: %s (still writing to the old file)\n",
 			r->cfg->output, strerror(errno));
-	if (fd >= 0)
-		close(fd);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
 	if (r->cfg->header && r->cfg->summary != SUMMARY_ONLY && !r->cfg->stable) {
 		output_header(r->out);
 		r->out_err = output_flush(r->out);
 	}
 }
 
-/* --metrics: what lives in each namespace, now and then. */
-static void refresh_segments(struct run *r, uint64_t *last)
-{
-	if (!r->metrics || now_ms() - *last < SEGMENTS_READ_MS)
-		return;
-	metrics_update_segments(r->metrics, r->segs);
-	*last = now_ms();
-}
-
 static void poll_loop(struct run *r)
 {
-	uint64_t start = now_ms(), last_loss = start, last_segs = 0;
+	uint64_t start = now_ms(), last_loss = start;
 	int epfd = setup_wait(r), err;
 
 	while (!exiting) {
@@ -669,7 +662,6 @@ static void poll_loop(struct run *r)
 			return;
 		if (reopen_asked)
 			reopen_output(r);
-		refresh_segments(r, &last_segs);
 		if (child_exited && r->have_cmd)
 			reap_child(r);
 		segments_gc(r->segs);
@@ -898,8 +890,13 @@ int main(int argc, char **argv)
 		    strerror(errno));
 	/* After attaching: a segment made meanwhile is in the events too. */
 	segments_init(&segs, "/proc/sysvipc/shm", ns_inode("/proc/self/ns/ipc"));
-	if (r.metrics)
+	if (r.metrics) {
 		metrics_set_mode(r.metrics, attach_mode_name(r.tracer.mode));
+		err = metrics_watch_segments(r.metrics, segs.path, segs.own_ns);
+		if (err)
+			die(EXIT_RUNTIME, "--metrics: cannot start a thread: %s",
+			    strerror(err));
+	}
 	print_banner(&r);
 	save_kernel_btf(&r);
 	/* --stable's header comes with its events, at the end. */

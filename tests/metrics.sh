@@ -20,6 +20,7 @@ cleanup() {
 	for p in "${BG[@]}"; do
 		kill "$p" 2>/dev/null
 	done
+	remove_cgroups
 }
 trap cleanup EXIT
 
@@ -161,6 +162,32 @@ comm="},x\"#"' \
 	fi
 }
 
+# Live segments by container: a hand-made Docker cgroup whose process,
+# in an IPC namespace of its own, made 2 segments and stays.
+test_live_segments() {
+	local id ns_pid got i
+	id=fee1$(printf '%060x' $$)
+	if [ -z "$CG_ROOT" ] || ! make_cgroup "docker/$id"; then
+		skip "metrics: live segments by container" "no cgroup v2 hierarchy to make one in"
+		return
+	fi
+	start_metrics -o /dev/null || { fail "metrics: live segments" "shmtrace did not start"; return; }
+	in_cgroup "docker/$id" unshare --ipc sh -c \
+		"'$WORKLOAD' get 0x1234 0x3a4 && '$WORKLOAD' get 0x1235 0x3a4 && exec sleep 30" >/dev/null &
+	ns_pid=$!
+	BG+=("$ns_pid")
+	for i in $(seq 40); do
+		got=$(scrape | grep "container=\"$id\"" | grep '^shmtrace_segment' | sort | tr '\n' '|')
+		[ -n "$got" ] && break
+		sleep 0.25
+	done
+	stop_tracer
+	kill "$ns_pid"
+	wait "$ns_pid" 2>/dev/null
+	assert_eq "metrics: a container's live segments and bytes" \
+		"shmtrace_segment_bytes{container=\"$id\"} 8192|shmtrace_segments{container=\"$id\"} 2|" "$got"
+}
+
 # A real Prometheus server scrapes shmtrace every second and answers PromQL.
 test_prometheus() {
 	local key=$((KEY_BASE + 4)) pport dir i got=
@@ -294,6 +321,7 @@ test_exact_workload
 test_flood_scrapes
 test_bound
 test_hostile_names
+test_live_segments
 test_prometheus
 test_hostile_clients
 test_http
