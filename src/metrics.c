@@ -70,7 +70,7 @@ struct counters {
 	unsigned int nrows;
 	unsigned int nlive;
 	uint64_t created;
-	uint64_t overflow[SYS_MAX + 1];	/* no row left at all (never yet) */
+	uint64_t overflow[SYS_MAX + 1];	/* no row left even for other */
 	uint64_t findings[FINDING_MAX];
 	uint64_t lost[LOSS_REASONS];
 	struct histogram hist[SYS_MAX];
