@@ -34,6 +34,7 @@ TEST_PKGS := jq libzstd-dev busybox-static libclang-rt-14-dev man-db util-linux 
 	qemu-system-x86 gcc-i686-linux-gnu \
 	qemu-system-arm gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf \
 	$(addsuffix :arm64,libbpf-dev libelf-dev zlib1g-dev libzstd-dev)
+TEST_PKGS += prometheus curl python3 python3-yaml iproute2
 GUEST_ARCHES := x86 arm64
 # The compat ABI's compiler, for the 32-bit workload.
 CC32_x86 = i686-linux-gnu-gcc
@@ -159,7 +160,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 
 # Everything but main and what needs the kernel: the unit tests and fuzzers.
 PURE_SRCS := src/btfcache.c src/cli.c src/container.c src/decode.c src/findings.c src/fmt.c src/output.c src/stable.c src/syscalls.c \
-	src/segments.c src/summary.c
+	src/segments.c src/summary.c src/metrics.c
 
 $(OUTPUT)/unit: tests/unit.c $(PURE_SRCS) $(wildcard src/*.h) | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) tests/unit.c $(PURE_SRCS) $(LIBS) -lm $(CHECK_LDFLAGS) -o $@
@@ -232,3 +233,11 @@ clean:
 	rm -rf $(OUTPUT)/obj* $(OUTPUT)/san* $(OUTPUT)/static* $(OUTPUT)/*.o $(OUTPUT)/*.skel.h \
 		$(OUTPUT)/unit $(OUTPUT)/hooks $(OUTPUT)/workload $(OUTPUT)/shmtrace-san shmtrace \
 		$(OUTPUT)/shmtrace-static $(VM_BINS) $(OUTPUT)/vm $(OUTPUT)/arm64 shmtrace-arm64
+
+# A FROM-scratch container image of the static binary (dist/Containerfile).
+IMAGE_DIR := $(OUTPUT)/image
+.PHONY: image
+image:
+	@mkdir -p $(IMAGE_DIR)
+	$(MAKE) --no-print-directory STATIC=1 BIN=$(IMAGE_DIR)/shmtrace
+	podman build --quiet -f dist/Containerfile -t localhost/shmtrace:$(VERSION) $(IMAGE_DIR)

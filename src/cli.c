@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #define _GNU_SOURCE
 #include <argp.h>
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -35,6 +36,7 @@ static const char doc[] =
 "    shmtrace -j -o trace.jsonl  # JSON Lines into a file\n"
 "    shmtrace -e all -W          # the whole lifecycle, with risky patterns\n"
 "    shmtrace -s -- ./my-test    # a summary table of ./my-test's calls\n"
+"    shmtrace --metrics=9464 -q -o /dev/null  # Prometheus metrics only\n"
 "    shmtrace -- ./my-test       # run ./my-test and trace it and its children"
 "\vExit status: 0 success, 1 runtime error, 2 usage error, 3 events were "
 "lost, 4 what --fail-on names happened. With -- COMMAND, its non-zero "
@@ -53,6 +55,7 @@ enum long_only {
 	OPT_STABLE,
 	OPT_CACHE_DIR,
 	OPT_NO_CACHE,
+	OPT_METRICS,
 };
 
 
@@ -78,7 +81,8 @@ static const struct argp_option options[] = {
 	{ "timestamp", 'T', NULL, 0, "Text: add a wall-clock TIME column", 3 },
 	{ "containers", 'C', NULL, 0, "Text: add a CONTAINER column", 3 },
 	{ "stable", OPT_STABLE, NULL, 0, "Text to diff between runs and kernels: ordinals for ids and addresses, no times, a fixed order (printed at the end)", 3 },
-	{ "output", 'o', "FILE", 0, "Write events to FILE instead of stdout", 3 },
+	{ "output", 'o', "FILE", 0, "Write events to FILE instead of stdout (SIGHUP reopens it)", 3 },
+	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0, "Serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR: 127.0.0.1 unless given; [::] for IPv6)", 3 },
 	{ "no-header", OPT_NO_HEADER, NULL, 0, "Text: no header line", 3 },
 	{ "quiet", 'q', NULL, 0, "No banner on stderr", 3 },
 	{ NULL, 0, NULL, 0, "Run length:", 4 },
@@ -349,6 +353,34 @@ int parse_fail_on(const char *s, unsigned int *mask)
 	return parse_list(s, mask, fail_on_one);
 }
 
+int parse_listen(const char *s, char *addr, size_t n, uint16_t *port)
+{
+	const char *colon = strrchr(s, ':'), *host = s;
+	size_t len = colon ? (size_t)(colon - s) : 0;
+	unsigned char bin[sizeof(struct in6_addr)];
+	uint32_t p;
+	int family = AF_INET;
+
+	if (parse_u32(colon ? colon + 1 : s, &p) || !p || p > UINT16_MAX)
+		return -EINVAL;
+	*port = p;
+	if (!colon) {
+		snprintf(addr, n, "127.0.0.1");
+		return 0;
+	}
+	/* IPv6 in brackets, as in URLs: [::1]:9090. */
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		host++;
+		len -= 2;
+		family = AF_INET6;
+	}
+	if (!len || len >= n)
+		return -EINVAL;
+	memcpy(addr, host, len);
+	addr[len] = '\0';
+	return inet_pton(family, addr, bin) == 1 ? 0 : -EINVAL;
+}
+
 static int parse_summary(const char *s, enum summary_mode *mode)
 {
 	if (!s || !strcmp(s, "only"))
@@ -409,6 +441,10 @@ static const char *parse_value(int key, char *arg, struct config *cfg)
 	case OPT_FAIL_ON:
 		return parse_fail_on(arg, &cfg->fail_on) ?
 		       "not a list of findings, leak, error, lost or a finding's name" : NULL;
+	case OPT_METRICS:
+		return parse_listen(arg, cfg->metrics_addr,
+				    sizeof(cfg->metrics_addr), &cfg->metrics_port) ?
+		       "not [ADDR:]PORT (PORT 1 to 65535; ADDR a numeric IPv4 address or [IPv6])" : NULL;
 	case 's':
 		return parse_summary(arg, &cfg->summary) ?
 		       "not 'both' or 'only'" : NULL;

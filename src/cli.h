@@ -65,6 +65,8 @@ struct config {
 	bool containers;		/* text: a CONTAINER column */
 	bool stable;			/* text with ordinals, sorted, at the end */
 	const char *output;
+	uint16_t metrics_port;		/* --metrics; 0: off */
+	char metrics_addr[48];		/* numeric, without [] */
 	const char *btf;
 	const char *cache_dir;		/* NULL: the default */
 	bool no_cache;
@@ -90,6 +92,8 @@ int parse_seconds_ms(const char *s, uint64_t *ms);
 int parse_size(const char *s, uint64_t *out);
 int parse_events(const char *s, unsigned int *mask);
 int parse_fail_on(const char *s, unsigned int *mask);
+/* --metrics' [ADDR:]PORT: ADDR numeric IPv4 or [IPv6], 127.0.0.1 if none. */
+int parse_listen(const char *s, char *addr, size_t n, uint16_t *port);
 /* "leak", "error", a finding's name...: what a --fail-on bit is called. */
 const char *fail_on_name(unsigned int bit);
 

@@ -252,3 +252,15 @@ void decode_syscall_ret(struct sink *s, unsigned int syscall, int64_t ret)
 	else
 		decode_ret(s, ret);
 }
+
+static const char *const loss_reasons[LOSS_REASONS] = {
+	[LOSS_RINGBUF] = "ring buffer full",
+	[LOSS_UNPAIRED] = "no room to pair entry and exit",
+	[LOSS_EXIT_MISSED] = "exit not seen",
+	[LOSS_MALFORMED] = "malformed record",
+};
+
+const char *loss_reason(unsigned int kind)
+{
+	return kind < LOSS_REASONS ? loss_reasons[kind] : "unknown";
+}

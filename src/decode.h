@@ -5,7 +5,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/types.h>
 #include "fmt.h"
+#include "shmtrace.h"
 
 /* The flag 32-bit callers add to a shmctl command for the new structures. */
 #define IPC_64 0x100
@@ -40,5 +42,11 @@ void decode_errno(struct sink *s, int64_t err);
 void decode_ret(struct sink *s, int64_t ret);
 /* The same for syscall: an address in hex where it returns one. */
 void decode_syscall_ret(struct sink *s, unsigned int syscall, int64_t ret);
+
+/* Userspace's own kind of loss, after the kernel's: a record too short. */
+#define LOSS_MALFORMED LOSS_MAX
+#define LOSS_REASONS (LOSS_MAX + 1)
+/* Why calls went unreported, by enum loss_kind: "ring buffer full". */
+const char *loss_reason(unsigned int kind);
 
 #endif /* SHMTRACE_DECODE_H */

@@ -133,12 +133,43 @@ static uint32_t ns_of_pid(const char *name)
 }
 
 struct foreign_read {
-	struct segments *t;
+	struct segments *t;	/* the tables to fill, or NULL: count only */
+	const char *path;
 	uint32_t ns;
 	uint32_t pid;
 	bool leaks;
+	struct shm_usage *usage;
 	int ret;
 };
+
+/* Counts the segments listed in f and their bytes; touches no table. */
+static int count_table(FILE *f, struct shm_usage *u)
+{
+	char line[512];
+	unsigned long long size;
+
+	*u = (struct shm_usage){ .segments = 0 };
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*d %*d %*o %llu", &size) != 1)
+			continue;	/* the header */
+		u->segments++;
+		u->bytes += size;
+	}
+	return u->segments;
+}
+
+static int read_file(struct foreign_read *r)
+{
+	FILE *f = fopen(r->path, "re");
+	int n;
+
+	if (!f)
+		return -errno;
+	n = r->t ? parse_table(r->t, f, r->ns, r->leaks) :
+		   count_table(f, r->usage);
+	fclose(f);
+	return n;
+}
 
 /*
  * /proc/sysvipc/shm lists the namespace of whoever opens it, and setns()
@@ -150,7 +181,6 @@ static void *read_foreign(void *arg)
 	struct foreign_read *r = arg;
 	char ns_path[64];
 	struct stat st;
-	FILE *f;
 	int fd;
 
 	snprintf(ns_path, sizeof(ns_path), "/proc/%u/ns/ipc", r->pid);
@@ -163,38 +193,35 @@ static void *read_foreign(void *arg)
 		return NULL;
 	}
 	close(fd);
-	f = fopen(r->t->path, "re");
-	if (!f) {
-		r->ret = -errno;
-		return NULL;
-	}
-	r->ret = parse_table(r->t, f, r->ns, r->leaks);
-	fclose(f);
+	r->ret = read_file(r);
 	return NULL;
 }
 
 static int read_own(struct segments *t, bool leaks)
 {
-	FILE *f = fopen(t->path, "re");
-	int n;
+	struct foreign_read r = { .t = t, .path = t->path, .ns = t->own_ns,
+				  .leaks = leaks };
 
-	if (!f)
-		return -errno;
-	n = parse_table(t, f, t->own_ns, leaks);
-	fclose(f);
-	return n;
+	return read_file(&r);
+}
+
+static int run_foreign(struct foreign_read *r)
+{
+	pthread_t thread;
+
+	r->ret = -ESRCH;
+	if (!r->pid || pthread_create(&thread, NULL, read_foreign, r))
+		return -ESRCH;
+	pthread_join(thread, NULL);
+	return r->ret;
 }
 
 static int read_via(struct segments *t, uint32_t ns, uint32_t pid, bool leaks)
 {
-	struct foreign_read r = { .t = t, .ns = ns, .pid = pid, .leaks = leaks,
-				  .ret = -ESRCH };
-	pthread_t thread;
+	struct foreign_read r = { .t = t, .path = t->path, .ns = ns,
+				  .pid = pid, .leaks = leaks };
 
-	if (!pid || pthread_create(&thread, NULL, read_foreign, &r))
-		return -ESRCH;
-	pthread_join(thread, NULL);
-	return r.ret;
+	return run_foreign(&r);
 }
 
 /* A process in namespace ns, or 0: the slow way, a look at every process. */
@@ -314,6 +341,21 @@ void segments_leaks(struct segments *t,
 	for (s = t->seg; s < t->seg + SEG_SLOTS; s++)
 		if (s->used && s->leaked)
 			fn(s, ctx);
+}
+
+int segments_usage(const char *path, uint32_t own_ns, uint32_t ns,
+		   uint32_t pid, struct shm_usage *u)
+{
+	struct foreign_read r = { .path = path, .ns = ns, .pid = pid,
+				  .usage = u };
+
+	if (ns == own_ns)
+		return read_file(&r);
+	/* The last caller may be gone while its namespace lives on. */
+	if (run_foreign(&r) >= 0)
+		return r.ret;
+	r.pid = find_pid_in(ns);
+	return run_foreign(&r);
 }
 
 /* Marks in live the namespaces of t that some process is in. */

@@ -93,6 +93,18 @@ int segments_init(struct segments *t, const char *path, uint32_t own_ns);
  */
 void segments_leaks(struct segments *t,
 		    void (*fn)(const struct segment *s, void *ctx), void *ctx);
+struct shm_usage {
+	uint64_t segments;
+	uint64_t bytes;
+};
+
+/*
+ * How many segments namespace ns has now, and their bytes: read directly
+ * if ns is own_ns, else through pid (a process in it; if it is gone, any
+ * other). Touches no table, so any thread may ask. The count, or -errno.
+ */
+int segments_usage(const char *path, uint32_t own_ns, uint32_t ns,
+		   uint32_t pid, struct shm_usage *u);
 /* Forgets the namespaces that no process is in any more; at most once a second. */
 void segments_gc(struct segments *t);
 /* Fills a for e, then updates the tables with e's effect. */

@@ -33,6 +33,8 @@
 #include "container.h"
 #include "decode.h"
 #include "findings.h"
+#include "httpd.h"
+#include "metrics.h"
 #include "output.h"
 #include "segments.h"
 #include "stable.h"
@@ -69,15 +71,20 @@ struct run {
 	unsigned int failed_on;	/* what of --fail-on happened */
 	uint64_t lost_reported[LOSS_MAX];
 	int out_err;		/* -errno from writing events */
+	struct metrics *metrics;	/* --metrics, or NULL */
+	struct httpd *httpd;
 };
 
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t child_exited;
+static volatile sig_atomic_t reopen_asked;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGCHLD)
 		child_exited = 1;
+	else if (sig == SIGHUP)
+		reopen_asked = 1;
 	else
 		exiting = 1;
 }
@@ -493,7 +500,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (r->cfg->key_on && e->syscall != SYS_SHMGET &&
 	    (!a.key_known || a.key != r->cfg->key))
 		return 0;
-	found = r->cfg->fail_on || r->cfg->warn ? findings_check(e, &a) : 0;
+	found = r->cfg->fail_on || r->cfg->warn || r->metrics ?
+		findings_check(e, &a) : 0;
 	if (r->cfg->fail_on)
 		note_failures(r, e, found);
 	if (r->cfg->summary)
@@ -510,12 +518,15 @@ static int handle_event(void *ctx, void *data, size_t size)
 			return err;
 		}
 	}
+	if (r->metrics)
+		metrics_add(r->metrics, e, a.container, a.created, found);
 	r->events++;
 	if (r->cfg->count && r->events >= r->cfg->count) {
 		exiting = 1;
 		return -ECANCELED;
 	}
-	return 0;
+	/* A flood never empties the buffer: SIGHUP stops the batch here. */
+	return reopen_asked && !exiting ? -EINTR : 0;
 }
 
 static uint64_t read_losses(struct run *r, uint64_t *by_kind)
@@ -538,17 +549,15 @@ static uint64_t read_losses(struct run *r, uint64_t *by_kind)
 	return total;
 }
 
-static const char *const loss_reasons[LOSS_MAX] = {
-	[LOSS_RINGBUF] = "ring buffer full",
-	[LOSS_UNPAIRED] = "no room to pair entry and exit",
-	[LOSS_EXIT_MISSED] = "exit not seen",
-};
-
 /* One line per kind of loss that grew since the last report; the total. */
 static uint64_t report_losses(struct run *r)
 {
-	uint64_t by_kind[LOSS_MAX], total = read_losses(r, by_kind), n;
+	uint64_t by_kind[LOSS_REASONS], total = read_losses(r, by_kind), n;
 	int k;
+
+	by_kind[LOSS_MALFORMED] = r->malformed;
+	if (r->metrics)
+		metrics_set_lost(r->metrics, by_kind);
 
 	for (k = 0; k < LOSS_MAX; k++) {
 		if (by_kind[k] <= r->lost_reported[k])
@@ -556,7 +565,7 @@ static uint64_t report_losses(struct run *r)
 		n = by_kind[k] - r->lost_reported[k];
 		fprintf(stderr, "shmtrace: lost %llu event%s (%s)\n",
 			(unsigned long long)n, n == 1 ? "" : "s",
-			loss_reasons[k]);
+			loss_reason(k));
 		r->lost_reported[k] = by_kind[k];
 	}
 	return total;
@@ -610,6 +619,30 @@ static bool wait_events(struct run *r, int epfd)
 	return true;
 }
 
+/*
+ * SIGHUP: -o's file again by its name, between two batches, so that every
+ * line is whole in one file or the other (logrotate renames, then signals).
+ */
+static void reopen_output(struct run *r)
+{
+	int fd = open(r->cfg->output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		      0644);
+
+	reopen_asked = 0;
+	if (fd < 0 || dup3(fd, r->out->fd, O_CLOEXEC) < 0) {
+		fprintf(stderr, "shmtrace: cannot reopen %s: %s (still writing to the old file)\n",
+			r->cfg->output, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	if (r->cfg->header && r->cfg->summary != SUMMARY_ONLY && !r->cfg->stable) {
+		output_header(r->out);
+		r->out_err = output_flush(r->out);
+	}
+}
+
 static void poll_loop(struct run *r)
 {
 	uint64_t start = now_ms(), last_loss = start;
@@ -627,6 +660,8 @@ static void poll_loop(struct run *r)
 			r->out_err = output_flush(r->out);
 		if (r->out_err)
 			return;
+		if (reopen_asked)
+			reopen_output(r);
 		if (child_exited && r->have_cmd)
 			reap_child(r);
 		segments_gc(r->segs);
@@ -645,10 +680,13 @@ static void poll_loop(struct run *r)
 		r->out_err = output_flush(r->out);
 }
 
-static void setup_signals(void)
+static void setup_signals(const struct config *cfg)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 
+	/* Without a file to reopen, SIGHUP keeps its default: a hangup ends us. */
+	if (cfg->output)
+		sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);
@@ -788,6 +826,23 @@ static int finish(struct run *r)
 	return r->failed_on ? EXIT_FAIL_ON : EXIT_OK;
 }
 
+/* --metrics: the server listens before any BPF work, to fail early. */
+static void start_metrics(struct run *r)
+{
+	char why[256];
+
+	if (!r->cfg->metrics_port)
+		return;
+	r->metrics = metrics_new(r->cfg->events);
+	if (!r->metrics)
+		die(EXIT_RUNTIME, "out of memory");
+	r->httpd = httpd_start(r->cfg->metrics_addr, r->cfg->metrics_port,
+			       "/metrics", METRICS_CONTENT_TYPE, metrics_render,
+			       r->metrics, why);
+	if (!r->httpd)
+		die(EXIT_RUNTIME, "--metrics: %s", why);
+}
+
 int main(int argc, char **argv)
 {
 	static struct output out;
@@ -818,7 +873,8 @@ int main(int argc, char **argv)
 	out.stable = cfg.stable ? &stable : NULL;
 	out.warn = cfg.warn;
 	out.containers = cfg.containers;
-	setup_signals();
+	setup_signals(&cfg);
+	start_metrics(&r);
 	if (cfg.command) {
 		err = command_prepare(&r.cmd, cfg.command);
 		if (err)
@@ -834,6 +890,13 @@ int main(int argc, char **argv)
 		    strerror(errno));
 	/* After attaching: a segment made meanwhile is in the events too. */
 	segments_init(&segs, "/proc/sysvipc/shm", ns_inode("/proc/self/ns/ipc"));
+	if (r.metrics) {
+		metrics_set_mode(r.metrics, attach_mode_name(r.tracer.mode));
+		err = metrics_watch_segments(r.metrics, segs.path, segs.own_ns);
+		if (err)
+			die(EXIT_RUNTIME, "--metrics: cannot start a thread: %s",
+			    strerror(err));
+	}
 	print_banner(&r);
 	save_kernel_btf(&r);
 	/* --stable's header comes with its events, at the end. */
@@ -847,6 +910,8 @@ int main(int argc, char **argv)
 	poll_loop(&r);
 
 	status = finish(&r);
+	httpd_stop(r.httpd);
+	metrics_free(r.metrics);
 	summary_free(&r.summary);
 	stable_free(&stable);
 	containers_free(r.containers);

@@ -6,40 +6,12 @@
 . "$(dirname "$0")/lib.sh"
 
 HEX=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
-CG_ROOT=
-MADE=()
 IMAGE=localhost/shmtrace-test:2
 PODMAN=(podman --runtime=runc --cgroup-manager=cgroupfs)
 PODMAN_RUN=(run --rm --ulimit nofile=20000:20000 --ulimit nproc=4096:4096)
 
-cleanup() {
-	local d i
-	for ((i = ${#MADE[@]} - 1; i >= 0; i--)); do
-		rmdir "${MADE[i]}" 2>/dev/null
-	done
-}
+cleanup() { remove_cgroups; }
 trap cleanup EXIT
-
-# The cgroup v2 hierarchy: /sys/fs/cgroup, or .../unified on hybrid hosts.
-cgroup2_root() { awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts; }
-
-# make_cgroup RELATIVE: creates it (and its parents) under the v2 root.
-make_cgroup() {
-	local rel=$1 dir=$CG_ROOT part
-	for part in ${rel//\// }; do
-		dir=$dir/$part
-		[ -d "$dir" ] && continue
-		mkdir "$dir" || return 1
-		MADE+=("$dir")
-	done
-}
-
-# in_cgroup RELATIVE COMMAND...: runs COMMAND inside that cgroup.
-in_cgroup() {
-	local rel=$1
-	shift
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG_ROOT/$rel" "$@"
-}
 
 # Calls made in hand-made cgroups of every form carry that container's id,
 # although each caller has exited before shmtrace reads its call.
@@ -73,8 +45,7 @@ test_forms() {
 	done
 	got=$(grep "\"key\":$key," "$TEST_TMP/out" | grep -c '"shared-ipc"')
 	check "container: no findings field without -W" test "$got" = 0
-	cleanup
-	MADE=()
+	remove_cgroups
 }
 
 # -W: shared-ipc for a container in the host's IPC namespace only; -C
@@ -103,8 +74,7 @@ test_findings_and_filter() {
 	"$SHMTRACE" --container ffff -d 0.1 2>"$TEST_TMP/err" >/dev/null
 	assert_eq "--container with no such container: status 1, one line" "1 1" \
 		"$? $(grep -c 'container ffff' "$TEST_TMP/err")"
-	cleanup
-	MADE=()
+	remove_cgroups
 }
 
 ns_of_host() { stat -L -c %i /proc/self/ns/ipc; }

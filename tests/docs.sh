@@ -56,6 +56,12 @@ test_bad_values() {
 	usage_error "--stable cannot be combined with --summary" -s --stable
 	usage_error "--stable cannot be combined with --timestamp" --stable -T
 	usage_error "--stable cannot be combined with --containers" -C --stable
+	usage_error "--metrics: '0'" --metrics 0
+	usage_error "--metrics: '65536'" --metrics 65536
+	usage_error "--metrics: 'localhost:9464'" --metrics localhost:9464
+	usage_error "--metrics: '1.2.3:9464'" --metrics=1.2.3:9464
+	usage_error "--metrics: '::1:9464'" --metrics ::1:9464
+	usage_error "--metrics: ':9464'" --metrics :9464
 	usage_error "'extra'" -q extra
 	argp_error "'--bogus'" --bogus
 	argp_error "'Z'" -Z
@@ -64,7 +70,7 @@ test_bad_values() {
 
 ## Help, man page, completion
 
-LONG_OPTIONS="pid tid uid comm key failed cgroup ipcns container fail-on json timestamp containers stable output no-header quiet duration count attach compat buffer btf verbose"
+LONG_OPTIONS="pid tid uid comm key failed cgroup ipcns container fail-on json timestamp containers stable output metrics no-header quiet duration count attach compat buffer btf verbose"
 
 test_help() {
 	local help missing='' o

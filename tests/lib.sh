@@ -121,3 +121,49 @@ traced_lifecycle() {
 		BEGIN { n = split(pids, p, " "); for (i = 1; i <= n; i++) want[p[i]] = 1 }
 		FNR > 1 && ($1 in want) { print $1, $2, $3, $4, $5, $6, $7, $8, $10 }' "$1"
 }
+
+# tests/flood.c (shmget lookups as fast as possible, counted exactly),
+# built into $FLOOD unless the caller gave one; false if it cannot be.
+build_flood() {
+	[ -n "${FLOOD:-}" ] && return 0
+	FLOOD=$TEST_TMP/flood
+	"${CC:-cc}" -O2 -Wall -pthread tests/flood.c -o "$FLOOD"
+}
+
+hexkey() { printf '0x%08x' "$1"; }
+is() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
+# No sanitizer report and no crash in a stderr file.
+clean_exit() { ! grep -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|Segmentation' "$1"; }
+
+# Hand-made cgroups: CG_ROOT is the cgroup v2 hierarchy (/sys/fs/cgroup,
+# or .../unified on hybrid hosts), MADE what make_cgroup created.
+cgroup2_root() { awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts; }
+CG_ROOT=$(cgroup2_root)
+MADE=()
+
+# make_cgroup RELATIVE: creates it (and its parents) under the v2 root.
+make_cgroup() {
+	local rel=$1 dir=$CG_ROOT part
+	for part in ${rel//\// }; do
+		dir=$dir/$part
+		[ -d "$dir" ] && continue
+		mkdir "$dir" || return 1
+		MADE+=("$dir")
+	done
+}
+
+# in_cgroup RELATIVE COMMAND...: runs COMMAND inside that cgroup.
+in_cgroup() {
+	local rel=$1
+	shift
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG_ROOT/$rel" "$@"
+}
+
+# Removes what make_cgroup made, innermost first.
+remove_cgroups() {
+	local i
+	for ((i = ${#MADE[@]} - 1; i >= 0; i--)); do
+		rmdir "${MADE[i]}" 2>/dev/null
+	done
+	MADE=()
+}

@@ -6,13 +6,10 @@
 . "$(dirname "$0")/lib.sh"
 
 # tests/flood.c: shmget lookups as fast as possible, counted exactly.
-if [ -z "${FLOOD:-}" ]; then
-	FLOOD=$TEST_TMP/flood
-	"${CC:-cc}" -O2 -Wall -pthread tests/flood.c -o "$FLOOD" || {
-		fail "robust: build tests/flood.c" "compiler failed"
-		exit 0
-	}
-fi
+build_flood || {
+	fail "robust: build tests/flood.c" "compiler failed"
+	exit 0
+}
 # Keys of our own, so that concurrent test runs do not see each other.
 KEY_BASE=$((0x7d000000 | ($$ & 0xfff) << 12))
 SOAK_EVENTS=${SOAK_EVENTS:-10000000}
@@ -38,14 +35,10 @@ launch() {
 	return 1
 }
 
-hexkey() { printf '0x%08x' "$1"; }
 # The sum of N over the "lost N events (...)" lines of a stderr file.
 lost_sum() { awk '/^shmtrace: lost [0-9]+ events \(/ { s += $3 } END { print s + 0 }' "$1"; }
 # The summary line's events and lost counts: "N M", or "" if absent.
 summary() { sed -n 's/^shmtrace: \([0-9]*\) events\{0,1\}, \([0-9]*\) lost$/\1 \2/p' "$1"; }
-# No sanitizer report and no crash in a stderr file.
-clean_exit() { ! grep -E 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|Segmentation' "$1"; }
-is() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
 at_most() { [ "$1" -le "$2" ] || { echo "$1 > $2"; return 1; }; }
 test_within_10pc() { [ $(($1 * 10)) -le $(($2 * 11)) ] || { echo "$1 kB vs $2 kB"; return 1; }; }
 

@@ -22,6 +22,7 @@
 #include "container.h"
 #include "decode.h"
 #include "findings.h"
+#include "metrics.h"
 #include "fmt.h"
 #include "output.h"
 #include "stable.h"
@@ -1302,6 +1303,103 @@ static void test_fail_on(void)
 	tc_end(&tc);
 }
 
+static void test_parse_listen(void)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		const char *addr;
+		uint16_t port;
+	} cases[] = {
+		{ "9464", 0, "127.0.0.1", 9464 },
+		{ "0.0.0.0:1", 0, "0.0.0.0", 1 },
+		{ "10.1.2.3:65535", 0, "10.1.2.3", 65535 },
+		{ "[::]:9464", 0, "::", 9464 },
+		{ "[::1]:80", 0, "::1", 80 },
+		{ "0", -EINVAL, NULL, 0 },
+		{ "65536", -EINVAL, NULL, 0 },
+		{ "-1", -EINVAL, NULL, 0 },
+		{ "", -EINVAL, NULL, 0 },
+		{ ":9464", -EINVAL, NULL, 0 },
+		{ "localhost:9464", -EINVAL, NULL, 0 },
+		{ "::1:9464", -EINVAL, NULL, 0 },
+		{ "[127.0.0.1]:9464", -EINVAL, NULL, 0 },
+		{ "1.2.3.4:", -EINVAL, NULL, 0 },
+		{ "[]:9464", -EINVAL, NULL, 0 },
+	};
+	struct tcase tc;
+	char addr[48];
+	uint16_t port;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		tc_begin(&tc, "parse_listen '%s'", cases[i].in);
+		ret = parse_listen(cases[i].in, addr, sizeof(addr), &port);
+		expect_u64(&tc, (uint64_t)(int64_t)cases[i].ret, (uint64_t)(int64_t)ret);
+		if (!ret) {
+			expect_str(&tc, cases[i].addr, addr);
+			expect_u64(&tc, cases[i].port, port);
+		}
+		tc_end(&tc);
+	}
+}
+
+/* expect_line: the exposition (which starts with a comment) has this line. */
+static void expect_line(struct tcase *tc, const char *text, const char *line)
+{
+	char needle[512];
+
+	snprintf(needle, sizeof(needle), "\n%s\n", line);
+	expect_str(tc, line, strstr(text, needle) ? line : "(missing)");
+}
+
+/* Labels escaped, results named, the source bound, the histogram. */
+static void test_metrics(void)
+{
+	/* a"b\c d took two sources (two containers), n0 to n997 the rest. */
+	static const char *const want[] = {
+		"shmtrace_calls_total{syscall=\"shmget\",result=\"ENOENT\",comm=\"a\\\"b\\\\\\\\c\\\\x20d\",container=\"ctr\"} 1",
+		"shmtrace_calls_total{syscall=\"shmget\",result=\"ok\",comm=\"n0\",container=\"\"} 1",
+		"shmtrace_calls_total{syscall=\"shmget\",result=\"ok\",comm=\"n997\",container=\"\"} 1",
+		"shmtrace_calls_total{syscall=\"shmget\",result=\"ok\",comm=\"other\",container=\"other\"} 7",
+		"shmtrace_call_duration_seconds_bucket{syscall=\"shmget\",le=\"2.5e-06\"} 1005",
+		"shmtrace_call_duration_seconds_bucket{syscall=\"shmget\",le=\"5e-06\"} 1006",
+		"shmtrace_call_duration_seconds_bucket{syscall=\"shmget\",le=\"1\"} 1006",
+		"shmtrace_call_duration_seconds_bucket{syscall=\"shmget\",le=\"+Inf\"} 1007",
+		"shmtrace_call_duration_seconds_count{syscall=\"shmget\"} 1007",
+		"shmtrace_call_duration_seconds_sum{syscall=\"shmget\"} 2.000003000",
+		"shmtrace_findings_total{finding=\"key-squat\"} 1",
+		"shmtrace_segments_created_total 1",
+		"shmtrace_lost_events_total{reason=\"ring buffer full\"} 0",
+	};
+	struct metrics *m = metrics_new(1u << SYS_SHMGET);
+	struct event e = { .syscall = SYS_SHMGET, .ret = -ENOENT,
+			   .latency_ns = 3000 };
+	struct tcase tc;
+	char *text;
+	size_t len;
+	int i;
+
+	memcpy(e.comm, "a\"b\\c d", 8);
+	metrics_add(m, &e, "ctr", -1, 1u << FINDING_KEY_SQUAT);
+	e.ret = 5;
+	e.latency_ns = 2000000000;
+	metrics_add(m, &e, NULL, 1, 0);
+	e.latency_ns = 0;
+	for (i = 0; i < METRICS_MAX_SOURCES + 5; i++) {
+		snprintf(e.comm, sizeof(e.comm), "n%d", i);
+		metrics_add(m, &e, NULL, 0, 0);
+	}
+	text = metrics_render(m, &len);
+	tc_begin(&tc, "metrics: the exposition");
+	for (i = 0; i < (int)ARRAY_SIZE(want); i++)
+		expect_line(&tc, text, want[i]);
+	tc_end(&tc);
+	free(text);
+	metrics_free(m);
+}
+
 /* The descriptors: what scripts and the -e parser rely on. */
 static void test_syscall_table(void)
 {
@@ -1667,6 +1765,8 @@ int main(void)
 	test_btf_lookup();
 	test_syscall_table();
 	test_fail_on();
+	test_parse_listen();
+	test_metrics();
 	test_container_paths();
 	test_findings();
 	test_summary();

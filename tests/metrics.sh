@@ -1,0 +1,329 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# --metrics: exact counts against the workload and a flood (scraped while
+# it runs), the series bound, promtool, a real Prometheus server, hostile
+# HTTP clients, bad listen addresses; SIGHUP rotation of -o FILE.
+# Runs as root with SHMTRACE=<binary>; about 40 s per binary.
+. "$(dirname "$0")/lib.sh"
+
+build_flood || {
+	fail "metrics: build tests/flood.c" "compiler failed"
+	exit 0
+}
+# Keys of our own, so that concurrent test runs do not see each other.
+KEY_BASE=$((0x6d000000 | ($$ & 0xfff) << 12))
+PORT=
+BG=()
+
+cleanup() {
+	local p
+	for p in "${BG[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	remove_cgroups
+}
+trap cleanup EXIT
+
+
+# A TCP port nobody listens on now.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+scrape() { curl -s --max-time 10 "http://127.0.0.1:$PORT/metrics"; }
+
+# metric_sum FILTER < EXPOSITION: the sum of the samples whose line
+# matches FILTER (an awk regex), as an integer.
+metric_sum() { awk -v re="$1" '$0 !~ /^#/ && $0 ~ re { s += $NF } END { printf "%d\n", s }'; }
+
+# start_metrics ARGS...: shmtrace --metrics on a free port, with ARGS.
+start_metrics() {
+	PORT=$(free_port)
+	start_tracer --metrics="$PORT" "$@"
+}
+
+# The workload's calls, counted by the workload's own expectations (its
+# result column, written by hand) against shmtrace_calls_total. Traced as
+# `-- COMMAND`, which scrapes before it ends: no other process counts.
+test_exact_workload() {
+	local want got f
+	PORT=$(free_port)
+	"$SHMTRACE" --metrics="$PORT" -j -W -o "$TEST_TMP/out" -- sh -c \
+		"'$WORKLOAD' >'$TEST_TMP/expect' 2>/dev/null; sleep 0.3
+		 curl -s --max-time 10 http://127.0.0.1:$PORT/metrics >'$TEST_TMP/m1'" 2>"$TEST_TMP/err"
+	want=$(awk -F'\t' '$5 == "shmt-wl" { r = $14 == "null" ? "ok" : $14; n[r]++ }
+		END { for (r in n) print r, n[r] }' "$TEST_TMP/expect" | sort)
+	got=$(sed -n 's/^shmtrace_calls_total{syscall="shmget",result="\([A-Za-z0-9]*\)",comm="shmt-wl",container=""} \([0-9]*\)$/\1 \2/p' \
+		"$TEST_TMP/m1" | sort)
+	assert_eq "metrics: calls_total by result equals the workload's calls, exactly" "$want" "$got"
+	assert_eq "metrics: calls_total equals the events printed" \
+		"$(grep -c '"syscall":"shmget"' "$TEST_TMP/out")" \
+		"$(metric_sum '^shmtrace_calls_total\\{' <"$TEST_TMP/m1")"
+	assert_eq "metrics: the histogram counts every call" \
+		"$(wc -l <"$TEST_TMP/expect")" \
+		"$(metric_sum '^shmtrace_call_duration_seconds_count\\{syscall="shmget"\\}' <"$TEST_TMP/m1")"
+	assert_eq "metrics: +Inf bucket == count" \
+		"$(metric_sum 'le="\\+Inf"' <"$TEST_TMP/m1")" \
+		"$(metric_sum '_seconds_count' <"$TEST_TMP/m1")"
+	assert_eq "metrics: build info names the attach mode" 1 \
+		"$(grep -c '^shmtrace_build_info{version="[0-9.]*",attach="[a-z]*"} 1$' "$TEST_TMP/m1")"
+	for f in world-access hugetlb-eperm; do
+		assert_eq "metrics: findings_total{finding=\"$f\"} equals the events -W marks" \
+			"$(grep -c "\"finding\":\"$f\"" "$TEST_TMP/out")" \
+			"$(metric_sum "^shmtrace_findings_total\\{finding=\"$f\"\\}" <"$TEST_TMP/m1")"
+	done
+	if ! command -v promtool >/dev/null; then
+		skip "metrics: promtool check metrics" "promtool is not installed (Debian: prometheus)"
+		return
+	fi
+	check "metrics: promtool check metrics passes" promtool check metrics <"$TEST_TMP/m1"
+}
+
+# Scrapes every 0.1 s while a flood runs: each is no less than the one
+# before, and the last (after the flood) plus the lost equals the calls.
+test_flood_scrapes() {
+	local key=$((KEY_BASE + 2)) calls last=0 v mono=yes n=0 lost fpid
+	start_metrics -o /dev/null -k "$(hexkey $key)" -b 64M ||
+		{ fail "metrics: flood" "shmtrace did not start"; return; }
+	"$FLOOD" -t 2 -s 2 "$key" >"$TEST_TMP/calls" &
+	fpid=$!
+	while kill -0 "$fpid" 2>/dev/null; do
+		v=$(scrape | metric_sum '^shmtrace_calls_total\\{')
+		[ "$v" -ge "$last" ] || mono="no: $v after $last"
+		last=$v n=$((n + 1))
+		sleep 0.1
+	done
+	wait "$fpid"
+	calls=$(cat "$TEST_TMP/calls")
+	sleep 1.2	# the loss counters are read every second
+	scrape >"$TEST_TMP/m2"
+	stop_tracer
+	v=$(metric_sum '^shmtrace_calls_total\\{syscall="shmget",result="ENOENT",comm="shmt-flood"' <"$TEST_TMP/m2")
+	lost=$(metric_sum '^shmtrace_lost_events_total' <"$TEST_TMP/m2")
+	echo "  flood: $calls calls, $v counted, $lost lost, $n scrapes during it"
+	assert_eq "metrics: counters never went back across $n scrapes during a flood" yes "$mono"
+	assert_eq "metrics: after the flood, calls_total + lost == calls made" "$calls" "$((v + lost))"
+	check "metrics: the flood was scraped more than 5 times" test "$n" -gt 5
+	check "metrics: flood: no crash or sanitizer report" clean_exit "$TEST_TMP/err"
+}
+
+# names FROM TO KEY: one call of KEY under each process name bFROM..bTO.
+names() {
+	local i
+	for i in $(seq "$1" "$2"); do
+		"$WORKLOAD" comm "$(printf 'b%04d' "$i" | od -An -tx1 | tr -d ' \n')" "$3" >/dev/null 2>&1
+	done
+}
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# 1100 process names: 1000 get series of their own, the rest count as
+# other; 1100 more names later leave memory where it was.
+test_bound() {
+	local key=$((KEY_BASE + 3)) got rss1 rss2
+	start_metrics -o /dev/null -k "$(hexkey $key)" ||
+		{ fail "metrics: bound" "shmtrace did not start"; return; }
+	names 1 1100 "$key"
+	sleep 0.3
+	scrape >"$TEST_TMP/m3"
+	rss1=$(rss_kb "$TRACER_PID")
+	names 1101 2200 "$key"
+	sleep 0.3
+	scrape >/dev/null
+	rss2=$(rss_kb "$TRACER_PID")
+	stop_tracer
+	got=$(grep -c '^shmtrace_calls_total{' "$TEST_TMP/m3")
+	assert_eq "metrics: 1100 process names make 1000 series and other" 1001 "$got"
+	assert_eq "metrics: 100 calls count under comm=\"other\"" 100 \
+		"$(metric_sum 'comm="other",container="other"' <"$TEST_TMP/m3")"
+	assert_eq "metrics: every call counted" 1100 "$(metric_sum '^shmtrace_calls_total\\{' <"$TEST_TMP/m3")"
+	check "metrics: 1100 more names leave the RSS within 10% ($rss1 kB, then $rss2 kB)" \
+		test $((rss2 * 10)) -le $((rss1 * 11))
+}
+
+# Process names with quotes, backslashes, newlines and bytes that are not
+# UTF-8: the labels carry them escaped as text mode prints them, and the
+# exposition stays valid.
+test_hostile_names() {
+	local key=$((KEY_BASE + 7))
+	start_metrics -o "$TEST_TMP/hostile.txt" -k "$(hexkey $key)" ||
+		{ fail "metrics: hostile names" "shmtrace did not start"; return; }
+	"$WORKLOAD" comm 22615c0a62ff20 "$key"
+	"$WORKLOAD" comm 7d2c782223 "$key"
+	sleep 0.3
+	scrape >"$TEST_TMP/m5"
+	stop_tracer
+	assert_eq "metrics: hostile names: labels escape what text mode escapes" \
+		'comm="\"a\\\\\\x0ab\\xff\\x20"
+comm="},x\"#"' \
+		"$(grep -o 'comm="[^,]*,*[^,]*",container' "$TEST_TMP/m5" | sed 's/,container$//' | sort)"
+	if command -v promtool >/dev/null; then
+		check "metrics: hostile names: promtool check metrics passes" promtool check metrics <"$TEST_TMP/m5"
+	fi
+}
+
+# Live segments by container: a hand-made Docker cgroup whose process,
+# in an IPC namespace of its own, made 2 segments and stays.
+test_live_segments() {
+	local id ns_pid got i
+	id=fee1$(printf '%060x' $$)
+	if [ -z "$CG_ROOT" ] || ! make_cgroup "docker/$id"; then
+		skip "metrics: live segments by container" "no cgroup v2 hierarchy to make one in"
+		return
+	fi
+	start_metrics -o /dev/null || { fail "metrics: live segments" "shmtrace did not start"; return; }
+	in_cgroup "docker/$id" unshare --ipc sh -c \
+		"'$WORKLOAD' get 0x1234 0x3a4 && '$WORKLOAD' get 0x1235 0x3a4 && exec sleep 30" >/dev/null &
+	ns_pid=$!
+	BG+=("$ns_pid")
+	for i in $(seq 40); do
+		got=$(scrape | grep "container=\"$id\"" | grep '^shmtrace_segment' | sort | tr '\n' '|')
+		[ -n "$got" ] && break
+		sleep 0.25
+	done
+	stop_tracer
+	kill "$ns_pid"
+	wait "$ns_pid" 2>/dev/null
+	assert_eq "metrics: a container's live segments and bytes" \
+		"shmtrace_segment_bytes{container=\"$id\"} 8192|shmtrace_segments{container=\"$id\"} 2|" "$got"
+}
+
+# A real Prometheus server scrapes shmtrace every second and answers PromQL.
+test_prometheus() {
+	local key=$((KEY_BASE + 4)) pport dir i got=
+	if ! command -v prometheus >/dev/null; then
+		skip "metrics: Prometheus server" "prometheus is not installed (Debian: prometheus)"
+		return
+	fi
+	start_metrics -o /dev/null -k "$(hexkey $key)" ||
+		{ fail "metrics: prometheus" "shmtrace did not start"; return; }
+	dir=$TEST_TMP/prom
+	mkdir -p "$dir"
+	pport=$(free_port)
+	cat >"$dir/prometheus.yml" <<-EOF
+	global:
+	  scrape_interval: 1s
+	scrape_configs:
+	  - job_name: shmtrace
+	    static_configs:
+	      - targets: ['127.0.0.1:$PORT']
+	EOF
+	prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+		--web.listen-address="127.0.0.1:$pport" >"$dir/log" 2>&1 &
+	BG+=($!)
+	"$FLOOD" -n 1234 "$key" >/dev/null
+	for i in $(seq 60); do
+		got=$(curl -s --max-time 2 "http://127.0.0.1:$pport/api/v1/query" \
+			--data-urlencode 'query=sum(shmtrace_calls_total{syscall="shmget"})' |
+			jq -r '.data.result[0].value[1] // empty' 2>/dev/null)
+		[ "$got" = 1234 ] && break
+		sleep 0.5
+	done
+	kill "${BG[-1]}"
+	wait "${BG[-1]}" 2>/dev/null
+	stop_tracer
+	assert_eq "metrics: Prometheus answers sum(shmtrace_calls_total{syscall=\"shmget\"})" 1234 "$got"
+}
+
+# Clients that connect and never send, and one that asks and never reads:
+# every event still arrives, scrapes resume, shmtrace stops cleanly.
+test_hostile_clients() {
+	local key=$((KEY_BASE + 5)) pids=() i status
+	start_metrics -j -k "$(hexkey $key)" ||
+		{ fail "metrics: hostile clients" "shmtrace did not start"; return; }
+	for i in $(seq 12); do
+		python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+if sys.argv[2] == "ask":
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    for _ in range(200):
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+time.sleep(30)' "$PORT" "$([ $((i % 3)) = 0 ] && echo ask || echo idle)" 2>/dev/null &
+		pids+=($!)
+	done
+	BG+=("${pids[@]}")
+	sleep 0.5
+	"$FLOOD" -n 5000 "$key" >/dev/null
+	sleep 0.3
+	assert_eq "metrics: with 12 stalled clients, every event is printed" 5000 \
+		"$(grep -c '"errno":"ENOENT"' "$TEST_TMP/out")"
+	assert_eq "metrics: a scrape is answered once stalled clients time out" 5000 \
+		"$(scrape | metric_sum '^shmtrace_calls_total\\{')"
+	stop_tracer
+	status=$?
+	assert_eq "metrics: shmtrace stops with status 0 while clients hang on" 0 "$status"
+	check "metrics: stalled clients: no crash or sanitizer report" clean_exit "$TEST_TMP/err"
+	kill "${pids[@]}" 2>/dev/null
+	wait "${pids[@]}" 2>/dev/null
+}
+
+# What the server answers besides /metrics; where it listens.
+test_http() {
+	local code
+	start_metrics -o /dev/null || { fail "metrics: http" "shmtrace did not start"; return; }
+	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/")
+	assert_eq "metrics: another path is 404" 404 "$code"
+	code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/metrics")
+	assert_eq "metrics: POST is 405" 405 "$code"
+	code=$(curl -s -I -o /dev/null -w '%{http_code} %{content_type}' "http://127.0.0.1:$PORT/metrics?x=1")
+	assert_eq "metrics: HEAD with a query string is 200, the exposition's type" \
+		"200 text/plain; version=0.0.4; charset=utf-8" "$code"
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $(printf '%5000s' | tr ' ' x)" \
+		"http://127.0.0.1:$PORT/metrics")
+	assert_eq "metrics: a request over 4 KiB is 431" 431 "$code"
+	assert_eq "metrics: listens on 127.0.0.1 only by default" "127.0.0.1:$PORT" \
+		"$(ss -Hltn "sport = :$PORT" | awk '{ print $4 }')"
+	stop_tracer
+}
+
+# The port is taken: one line, exit status 1, before tracing.
+test_port_in_use() {
+	local port err status
+	start_metrics -o /dev/null || { fail "metrics: port in use" "shmtrace did not start"; return; }
+	port=$PORT
+	err=$("$SHMTRACE" --metrics="$port" -d 1 2>&1 >/dev/null)
+	status=$?
+	stop_tracer
+	assert_eq "metrics: a port in use: status 1 and one line saying so" \
+		"1|shmtrace: --metrics: cannot listen on 127.0.0.1 port $port: Address already in use" \
+		"$status|$err"
+}
+
+# logrotate: rename the file, SIGHUP, many times during a flood; every
+# line is whole and in exactly one file.
+test_sighup() {
+	local key=$((KEY_BASE + 6)) calls fpid i files bad lines
+	start_tracer -j -b 64M -k "$(hexkey $key)" -o "$TEST_TMP/rot.jsonl" ||
+		{ fail "sighup" "shmtrace did not start"; return; }
+	"$FLOOD" -t 1 -s 2 "$key" >"$TEST_TMP/calls" &
+	fpid=$!
+	for i in $(seq 10); do
+		sleep 0.15
+		mv "$TEST_TMP/rot.jsonl" "$TEST_TMP/rot.jsonl.$i"
+		kill -HUP "$TRACER_PID"
+	done
+	wait "$fpid"
+	calls=$(cat "$TEST_TMP/calls")
+	sleep 0.3
+	stop_tracer
+	files=$(for f in "$TEST_TMP"/rot.jsonl*; do [ -s "$f" ] && echo "$f"; done | wc -l)
+	lines=$(cat "$TEST_TMP"/rot.jsonl* | wc -l)
+	bad=$(cat "$TEST_TMP"/rot.jsonl* | grep -cv '^{"time":.*}$')
+	echo "  sighup: $calls calls, $lines lines in $files files"
+	assert_eq "sighup: lines across the rotated files == events, none lost to rotation" \
+		"shmtrace: $lines events, $((calls - lines)) lost" "$(grep '^shmtrace: .* lost$' "$TEST_TMP/err")"
+	assert_eq "sighup: no partial line" 0 "$bad"
+	check "sighup: the events went to more than 5 files" test "$files" -gt 5
+}
+
+test_exact_workload
+test_flood_scrapes
+test_bound
+test_hostile_names
+test_live_segments
+test_prometheus
+test_hostile_clients
+test_http
+test_port_in_use
+test_sighup
