@@ -234,10 +234,13 @@ clean:
 		$(OUTPUT)/unit $(OUTPUT)/hooks $(OUTPUT)/workload $(OUTPUT)/shmtrace-san shmtrace \
 		$(OUTPUT)/shmtrace-static $(VM_BINS) $(OUTPUT)/vm $(OUTPUT)/arm64 shmtrace-arm64
 
-# A FROM-scratch container image of the static binary (dist/Containerfile).
+# A FROM-scratch container image of the static binary (dist/Containerfile),
+# for ARCH: `make image ARCH=arm64` builds the arm64 one on this machine
+# (FROM scratch runs nothing, so no emulation is needed).
 IMAGE_DIR := $(OUTPUT)/image
+IMAGE_TAG := localhost/shmtrace:$(VERSION)$(if $(filter-out $(HOST_ARCH),$(ARCH)),-$(ARCH))
 .PHONY: image
 image:
 	@mkdir -p $(IMAGE_DIR)
 	$(MAKE) --no-print-directory STATIC=1 BIN=$(IMAGE_DIR)/shmtrace
-	podman build --quiet -f dist/Containerfile -t localhost/shmtrace:$(VERSION) $(IMAGE_DIR)
+	podman build --quiet --arch $(DEB_ARCH_$(ARCH)) -f dist/Containerfile -t $(IMAGE_TAG) $(IMAGE_DIR)

@@ -121,6 +121,28 @@ test_image() {
 	"${PODMAN[@]}" rmi "$image" >/dev/null 2>&1
 }
 
+# The arm64 image, built here from the cross-built static binary (make
+# guests makes it): an arm64 image holding an aarch64 program.
+test_image_arm64() {
+	local ctx=$TEST_TMP/image-arm64 static=.output/arm64/shmtrace-static root
+	local image=localhost/shmtrace-test-image:arm64
+	if ! command -v podman >/dev/null || [ ! -x "$static" ]; then
+		skip "service: arm64 image" "needs podman and $static (make ARCH=arm64 STATIC=1)"
+		return
+	fi
+	mkdir -p "$ctx"
+	cp "$static" "$ctx/shmtrace"
+	"${PODMAN[@]}" build --quiet --arch arm64 -f dist/Containerfile -t "$image" "$ctx" \
+		>/dev/null 2>"$TEST_TMP/image-arm64.err"
+	root=$("${PODMAN[@]}" image mount "$image" 2>>"$TEST_TMP/image-arm64.err")
+	# e_machine, ELF bytes 18-19: 0xb7 is EM_AARCH64.
+	assert_eq "service: podman builds the arm64 image: an arm64 image of an aarch64 program" \
+		"arm64|linux|b700" \
+		"$("${PODMAN[@]}" image inspect --format '{{.Architecture}}|{{.Os}}' "$image" 2>&1)|$(od -An -tx1 -j18 -N2 "$root/shmtrace" 2>&1 | tr -d ' ')"
+	"${PODMAN[@]}" image unmount "$image" >/dev/null 2>&1
+	"${PODMAN[@]}" rmi "$image" >/dev/null 2>&1
+}
+
 # The DaemonSet: valid YAML, and what it promises.
 test_daemonset() {
 	local got
@@ -151,4 +173,5 @@ test_daemonset() {
 test_unit_verify
 test_unit_caps
 test_image
+test_image_arm64
 test_daemonset
