@@ -196,11 +196,10 @@ static __always_inline void release_slot(struct start *s)
 	bpf_map_delete_elem(&starts, &tid);
 }
 
-static __always_inline bool in_compat_syscall(void)
+/* Whether the call whose user registers are regs is a compat one. */
+static __always_inline bool compat_call(struct pt_regs *regs)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-
-	return TASK_IN_COMPAT_SYSCALL(task);
+	return COMPAT_CALL(regs);
 }
 
 static __always_inline bool call_wanted(__u8 syscall, __u64 a0)
@@ -358,10 +357,10 @@ out:
 #define COMPAT_ENTER(how, r, sys)					\
 	on_enter(sys, ABI_COMPAT, COMPAT_ARG_##how(r, 1),		\
 		 COMPAT_ARG_##how(r, 2), COMPAT_ARG_##how(r, 3), 0)
-/* A wrapper both ABIs enter (arm64): the task says which one called. */
+/* A wrapper both ABIs enter (arm64): the caller's state says which. */
 #define NATIVE_COMPAT_ENTER(how, r, sys)				\
-	(in_compat_syscall() ? COMPAT_ENTER(how, r, sys) :		\
-			       NATIVE_ENTER(how, r, sys))
+	(compat_call(r) ? COMPAT_ENTER(how, r, sys) :			\
+			  NATIVE_ENTER(how, r, sys))
 
 /*
  * Program names say what userspace needs to know (src/attach.c reads
@@ -494,7 +493,7 @@ int XCAT(rawenter_, COMPAT_PATHS)(struct bpf_raw_tracepoint_args *ctx)
 	long nr = ctx->args[1];
 	__u8 sys = compat_syscall(nr);
 
-	if ((sys == SYS_MAX && !compat_nr(nr)) || !in_compat_syscall())
+	if ((sys == SYS_MAX && !compat_nr(nr)) || !compat_call(regs))
 		return 0;
 #ifdef COMPAT_NR_IPC
 	if (sys == SYS_MAX)	/* the ipc(2) multiplexer */
@@ -513,7 +512,7 @@ int XCAT(rawexit_, COMPAT_PATHS)(struct bpf_raw_tracepoint_args *ctx)
 	long ret = ctx->args[1];
 
 	if (!compat_nr(BPF_CORE_READ(regs, SYSCALL_NR_REG)) ||
-	    !in_compat_syscall())
+	    !compat_call(regs))
 		return 0;
 	/*
 	 * arm64 sign-extends a compat task's 32-bit return value here

@@ -14,14 +14,16 @@ test_werror() {
 		bash -c "make -n test 2>/dev/null | grep -q 'WERROR=1'"
 }
 
-# The BPF program: the same warnings, and none of them today.
+# The BPF program, for each architecture: the same warnings, and none of
+# them today.
 test_bpf_warnings() {
-	local cmd
-	cmd=$(make -n -B .output/shmtrace.bpf.o 2>/dev/null | grep 'shmtrace\.bpf\.c')
-	check "build: the BPF program is compiled with -Wall -Wextra" grep -q -- '-Wall -Wextra' <<<"$cmd"
-	check "build: the BPF program compiles without a warning" \
-		bash -c "${cmd/-o .output\/shmtrace.bpf.o/-o /dev/null} -Werror 2>&1"
+	local arch=$1 obj=$2 cmd
+	cmd=$(make -n -B ARCH="$arch" "$obj" 2>/dev/null | grep 'shmtrace\.bpf\.c')
+	check "build: the $arch BPF program is compiled with -Wall -Wextra" grep -q -- '-Wall -Wextra' <<<"$cmd"
+	check "build: the $arch BPF program compiles without a warning" \
+		bash -c "${cmd/-o ${obj//\//\\/}/-o /dev/null} -Werror 2>&1"
 }
 
 test_werror
-test_bpf_warnings
+test_bpf_warnings x86 .output/shmtrace.bpf.o
+test_bpf_warnings arm64 .output/arm64/shmtrace.bpf.o

@@ -16,7 +16,8 @@
 /*
  * The wrappers fentry and kprobe hook, X(paths, syscall, function). The
  * compat table sends AArch32 shmget and shmdt to the native wrappers,
- * which therefore serve both ABIs: there the ABI comes from the task.
+ * which therefore serve both ABIs: there the ABI comes from the calling
+ * task's own state (COMPAT_CALL), not from which hook fired.
  */
 #define ARCH_WRAPPERS(X)					\
 	X(native_compat, shmget, __arm64_sys_shmget)		\
@@ -51,13 +52,12 @@
 #define SYSCALL_NR_REG		syscallno
 
 /*
- * An AArch32 task makes only AArch32 syscalls: TIF_32BIT in
- * thread_info.flags (arch/arm64/include/asm/thread_info.h, 22 from 3.7
- * to 6.12 at least).
+ * A call from AArch32: the caller's saved PSTATE has M[4] set (PSR_MODE32_BIT),
+ * which the architecture defines; unlike TIF_32BIT, whose number the
+ * kernel is free to change.
  */
-#define TIF_32BIT		22
-#define TASK_IN_COMPAT_SYSCALL(task) \
-	(BPF_CORE_READ(task, thread_info.flags) & (1UL << TIF_32BIT))
+#define PSR_MODE32_BIT		0x10
+#define COMPAT_CALL(regs)	(BPF_CORE_READ(regs, pstate) & PSR_MODE32_BIT)
 
 /*
  * For userspace: a static EABI program that only calls exit(0), which

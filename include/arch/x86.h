@@ -52,10 +52,14 @@
 /* Where struct pt_regs keeps the syscall number. */
 #define SYSCALL_NR_REG		orig_ax
 
-/* A task in a 32-bit syscall: TS_COMPAT in thread_info.status. */
+/*
+ * A 32-bit syscall (a 64-bit program may make one too, by int $0x80):
+ * TS_COMPAT in the calling task's thread_info.status.
+ */
 #define TS_COMPAT		0x0002
-#define TASK_IN_COMPAT_SYSCALL(task) \
-	(BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
+#define COMPAT_CALL(regs)					\
+	(BPF_CORE_READ((struct task_struct *)bpf_get_current_task(),	\
+		       thread_info.status) & TS_COMPAT)
 
 /*
  * For userspace: a static i386 program that only calls exit(0), which
