@@ -162,13 +162,12 @@ static int check_fentry(struct kernel_btf *kb, char *why)
 	LIBBPF_OPTS(bpf_prog_load_opts, opts,
 		    .expected_attach_type = BPF_TRACE_FENTRY,
 		    .attach_btf_id = id);
+	int fd, link;
 
 	if (id < 0) {
 		snprintf(why, WHY_LEN, "this kernel has no %s", func);
 		return -ENOENT;
 	}
-	int fd, link;
-
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", ret0, 2, &opts);
 	if (fd < 0) {
 		snprintf(why, WHY_LEN,

@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <bpf/btf.h>
 #include "btfcache.h"
+#include "util.h"
 
-#define HASH_SEED 0xcbf29ce484222325ULL
 #define CHUNK (64 * 1024)
 #define MAX_ENTRY (1 << 20)	/* a minimal BTF is a few kilobytes */
 #define BTF_MAGIC_LE "\x9f\xeb"
@@ -32,22 +32,6 @@ struct entry_header {
 	uint32_t core_len;
 	uint64_t checksum;	/* of what follows the header */
 };
-
-/* Word at a time: the kernel's BTF is megabytes, read at every start. */
-uint64_t kbtf_hash(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	uint64_t w;
-
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0x100000001b3ULL;
-		h ^= h >> 29;
-	}
-	while (len--)
-		h = (h ^ *p++) * 0x100000001b3ULL;
-	return h;
-}
 
 /* Fills buf unless the file ends first: keeps the hash's words aligned. */
 static ssize_t read_full(int fd, void *buf, size_t len)
@@ -103,7 +87,7 @@ static int identify(struct kernel_btf *kb, char *why, size_t why_len)
 		if (first && n >= (ssize_t)sizeof(h))
 			memcpy(&h, buf, sizeof(h));
 		first = false;
-		kb->hash = kbtf_hash(kb->hash, buf, n);
+		kb->hash = hash_bytes(kb->hash, buf, n);
 		kb->size += n;
 	}
 	close(fd);
@@ -321,9 +305,9 @@ int kbtf_func(struct kernel_btf *kb, const char *func, bool *struct_arg)
 static uint64_t entry_checksum(const struct kfunc *funcs, uint32_t nfuncs,
 			       const void *core, uint32_t core_len)
 {
-	uint64_t h = kbtf_hash(HASH_SEED, funcs, nfuncs * sizeof(*funcs));
+	uint64_t h = hash_bytes(HASH_SEED, funcs, nfuncs * sizeof(*funcs));
 
-	return kbtf_hash(h, core, core_len);
+	return hash_bytes(h, core, core_len);
 }
 
 /* Whether the entry names every function asked for; takes its answers. */
@@ -441,7 +425,7 @@ int kbtf_open(struct kernel_btf *kb, const char *path, const char *cache_dir,
 	err = identify(kb, why, why_len);
 	if (err)
 		return err;
-	kb->object_hash = kbtf_hash(HASH_SEED, object, object_len);
+	kb->object_hash = hash_bytes(HASH_SEED, object, object_len);
 	if (!cache_dir)
 		return 0;
 	snprintf(kb->cache_file, sizeof(kb->cache_file), "%s/%016llx-%016llx.btf",

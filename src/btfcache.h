@@ -60,7 +60,6 @@ void kbtf_save(struct kernel_btf *kb, const void *object, size_t object_len,
 void kbtf_close(struct kernel_btf *kb);
 
 /* Exposed for the unit tests. */
-uint64_t kbtf_hash(uint64_t h, const void *data, size_t len);
 int kbtf_lookup_raw(const void *data, size_t len, struct kfunc *funcs,
 		    int nfuncs);
 

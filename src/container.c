@@ -205,7 +205,7 @@ static bool cgroup_path(struct containers *c, uint64_t cgroup_id, char *path,
 static struct id_slot *id_slot(struct containers *c, uint64_t cgroup_id,
 			       bool *hit)
 {
-	uint32_t h = (cgroup_id * 0x9e3779b97f4a7c15ULL) >> 54;
+	uint32_t h = hash_u64(cgroup_id);
 	struct id_slot *s;
 	int i;
 

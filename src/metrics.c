@@ -108,15 +108,6 @@ struct metrics {
 	unsigned int nstaging;
 };
 
-static uint32_t hash_bytes(const void *p, size_t n, uint32_t h)
-{
-	const unsigned char *b = p;
-
-	while (n--)
-		h = (h ^ *b++) * 16777619u;	/* FNV-1a */
-	return h;
-}
-
 struct metrics *metrics_new(unsigned int events)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
@@ -156,21 +147,48 @@ void metrics_set_mode(struct metrics *m, const char *mode)
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* The pair's source index; SOURCE_OTHER once METRICS_MAX_SOURCES are taken. */
-static unsigned int source_of(struct metrics *m, const struct source *key)
+/*
+ * Open addressing over 1-based indexes (0: a free slot): the slot of the
+ * entry same() recognises, else the free slot where it would go; NULL
+ * when every slot holds another.
+ */
+static uint16_t *probe(uint16_t *slots, unsigned int nslots, uint32_t h,
+		       bool (*same)(const struct counters *c, unsigned int i,
+				    const void *key),
+		       const struct counters *c, const void *key)
 {
-	uint32_t h = hash_bytes(key, sizeof(*key), 2166136261u);
 	uint16_t *slot;
 	unsigned int i;
 
-	for (i = 0; i < SOURCE_SLOTS; i++) {
-		slot = &m->source_slots[(h + i) % SOURCE_SLOTS];
-		if (!*slot)
-			break;
-		if (!memcmp(&m->c.sources[*slot - 1], key, sizeof(*key)))
-			return *slot - 1;
+	for (i = 0; i < nslots; i++) {
+		slot = &slots[(h + i) % nslots];
+		if (!*slot || same(c, *slot - 1, key))
+			return slot;
 	}
-	if (i == SOURCE_SLOTS || m->c.nsources == METRICS_MAX_SOURCES)
+	return NULL;
+}
+
+static bool same_source(const struct counters *c, unsigned int i,
+			const void *key)
+{
+	return !memcmp(&c->sources[i], key, sizeof(c->sources[i]));
+}
+
+static bool same_row(const struct counters *c, unsigned int i, const void *key)
+{
+	return c->rows[i].key == *(const uint32_t *)key;
+}
+
+/* The pair's source index; SOURCE_OTHER once METRICS_MAX_SOURCES are taken. */
+static unsigned int source_of(struct metrics *m, const struct source *key)
+{
+	uint16_t *slot = probe(m->source_slots, SOURCE_SLOTS,
+			       hash_bytes(HASH_SEED, key, sizeof(*key)),
+			       same_source, &m->c, key);
+
+	if (slot && *slot)
+		return *slot - 1;
+	if (!slot || m->c.nsources == METRICS_MAX_SOURCES)
 		return SOURCE_OTHER;
 	m->c.sources[m->c.nsources] = *key;
 	*slot = ++m->c.nsources;
@@ -181,18 +199,12 @@ static unsigned int source_of(struct metrics *m, const struct source *key)
 static struct call_row *row_of(struct metrics *m, uint32_t key,
 			       unsigned int limit)
 {
-	uint32_t h = hash_bytes(&key, sizeof(key), 2166136261u);
-	uint16_t *slot;
-	unsigned int i;
+	uint16_t *slot = probe(m->row_slots, ROW_SLOTS, hash_u64(key),
+			       same_row, &m->c, &key);
 
-	for (i = 0; i < ROW_SLOTS; i++) {
-		slot = &m->row_slots[(h + i) % ROW_SLOTS];
-		if (!*slot)
-			break;
-		if (m->c.rows[*slot - 1].key == key)
-			return &m->c.rows[*slot - 1];
-	}
-	if (i == ROW_SLOTS || m->c.nrows >= limit)
+	if (slot && *slot)
+		return &m->c.rows[*slot - 1];
+	if (!slot || m->c.nrows >= limit)
 		return NULL;
 	m->c.rows[m->c.nrows] = (struct call_row){ .key = key };
 	*slot = ++m->c.nrows;

@@ -21,14 +21,9 @@
 #define REREAD_MS	10
 #define GC_MS		1000
 
-static uint32_t hash(uint64_t v)
-{
-	return (uint32_t)((v * 0x9e3779b97f4a7c15ULL) >> 40);
-}
-
 static uint32_t seg_hash(uint32_t ns, int32_t id)
 {
-	return hash((uint64_t)ns << 32 | (uint32_t)id);
+	return hash_u64((uint64_t)ns << 32 | (uint32_t)id);
 }
 
 /* The slot holding (ns, id), or NULL. */
@@ -66,7 +61,7 @@ static struct segment *seg_slot(struct segments *t, uint32_t ns, int32_t id)
 static struct attachment *att_find(struct segments *t, uint32_t tgid,
 				   uint64_t addr, bool for_insert)
 {
-	uint32_t h = hash(addr ^ ((uint64_t)tgid << 48));
+	uint32_t h = hash_u64(addr ^ ((uint64_t)tgid << 48));
 	int i;
 
 	for (i = 0; i < PROBES; i++) {

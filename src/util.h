@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -17,6 +18,34 @@ static inline uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/* A hash table's hash of a number: Fibonacci hashing, 24 mixed bits. */
+static inline uint32_t hash_u64(uint64_t v)
+{
+	return (uint32_t)((v * 0x9e3779b97f4a7c15ULL) >> 40);
+}
+
+#define HASH_SEED 0xcbf29ce484222325ULL
+
+/*
+ * A hash of bytes, FNV-1a's multiplier a word at a time: the kernel's BTF
+ * is megabytes, read at every start. Streaming in 8-byte multiples gives
+ * the hash of the whole.
+ */
+static inline uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t w;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	while (len--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
 }
 
 /*

@@ -1738,9 +1738,9 @@ static void test_btf_lookup(void)
 	tc_end(&tc);
 	btf__free(btf);
 
-	tc_begin(&tc, "kbtf_hash: streaming in 8-byte multiples is one hash");
-	expect_u64(&tc, kbtf_hash(kbtf_hash(7, "0123456789abcdef", 8), "89abcdefXYZ", 11),
-		   kbtf_hash(7, "0123456789abcdefXYZ", 8 + 11));
+	tc_begin(&tc, "hash_bytes: streaming in 8-byte multiples is one hash");
+	expect_u64(&tc, hash_bytes(hash_bytes(7, "0123456789abcdef", 8), "89abcdefXYZ", 11),
+		   hash_bytes(7, "0123456789abcdefXYZ", 8 + 11));
 	tc_end(&tc);
 }
 
