@@ -192,14 +192,6 @@ static void *read_foreign(void *arg)
 	return NULL;
 }
 
-static int read_own(struct segments *t, bool leaks)
-{
-	struct foreign_read r = { .t = t, .path = t->path, .ns = t->own_ns,
-				  .leaks = leaks };
-
-	return read_file(&r);
-}
-
 static int run_foreign(struct foreign_read *r)
 {
 	pthread_t thread;
@@ -209,14 +201,6 @@ static int run_foreign(struct foreign_read *r)
 		return -ESRCH;
 	pthread_join(thread, NULL);
 	return r->ret;
-}
-
-static int read_via(struct segments *t, uint32_t ns, uint32_t pid, bool leaks)
-{
-	struct foreign_read r = { .t = t, .path = t->path, .ns = ns,
-				  .pid = pid, .leaks = leaks };
-
-	return run_foreign(&r);
 }
 
 /* A process in namespace ns, or 0: the slow way, a look at every process. */
@@ -234,13 +218,23 @@ static uint32_t find_pid_in(uint32_t ns)
 	return pid;
 }
 
-/* Namespace ns's table: ours directly, another through pid (0: any). */
+/* Namespace r->ns's table: ours directly, another through r->pid (0: any). */
+static int read_ns(struct foreign_read *r, uint32_t own_ns)
+{
+	if (r->ns == own_ns)
+		return read_file(r);
+	if (!r->pid)
+		r->pid = find_pid_in(r->ns);
+	return run_foreign(r);
+}
+
 static int read_table(struct segments *t, uint32_t ns, uint32_t pid,
 		      bool leaks)
 {
-	if (ns == t->own_ns)
-		return read_own(t, leaks);
-	return read_via(t, ns, pid ? pid : find_pid_in(ns), leaks);
+	struct foreign_read r = { .t = t, .path = t->path, .ns = ns,
+				  .pid = pid, .leaks = leaks };
+
+	return read_ns(&r, t->own_ns);
 }
 
 /*
@@ -312,7 +306,7 @@ int segments_init(struct segments *t, const char *path, uint32_t own_ns)
 	/* Never seen least recently: its table is the one path lists. */
 	t->ns[0] = (struct ipc_ns){ .inum = own_ns, .last_read_ms = now_ms(),
 				    .last_seen_ms = UINT64_MAX };
-	return read_own(t, false);
+	return read_table(t, own_ns, 0, false);
 }
 
 void segments_leaks(struct segments *t,
@@ -343,14 +337,13 @@ int segments_usage(const char *path, uint32_t own_ns, uint32_t ns,
 {
 	struct foreign_read r = { .path = path, .ns = ns, .pid = pid,
 				  .usage = u };
+	int ret = read_ns(&r, own_ns);
 
-	if (ns == own_ns)
-		return read_file(&r);
 	/* The last caller may be gone while its namespace lives on. */
-	if (run_foreign(&r) >= 0)
-		return r.ret;
-	r.pid = find_pid_in(ns);
-	return run_foreign(&r);
+	if (ret >= 0 || ns == own_ns || !pid)
+		return ret;
+	r.pid = 0;
+	return read_ns(&r, own_ns);
 }
 
 /* Marks in live the namespaces of t that some process is in. */
