@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include "btfcache.h"
 #include "cli.h"
+#include "util.h"
 
 struct shmtrace_bpf;
 
@@ -23,7 +24,6 @@ enum entry_path {
 	NR_PATHS,
 };
 
-#define WHY_LEN 256
 
 struct tracer {
 	struct shmtrace_bpf *skel;

@@ -23,7 +23,6 @@
 #include "httpd.h"
 #include "util.h"
 
-#define WHY_LEN 256
 #define BACKLOG 16
 
 struct conn {

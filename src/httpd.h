@@ -22,7 +22,7 @@ struct httpd;
 
 /*
  * Listens on addr (numeric IPv4 or IPv6) and port, serving path with
- * render; NULL with why (256 bytes) if the socket cannot be had.
+ * render; NULL with why (WHY_LEN bytes) if the socket cannot be had.
  */
 struct httpd *httpd_start(const char *addr, uint16_t port, const char *path,
 			  const char *content_type, httpd_render_fn render,

@@ -829,7 +829,7 @@ static int finish(struct run *r)
 /* --metrics: the server listens before any BPF work, to fail early. */
 static void start_metrics(struct run *r)
 {
-	char why[256];
+	char why[WHY_LEN];
 
 	if (!r->cfg->metrics_port)
 		return;

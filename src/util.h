@@ -10,6 +10,8 @@
 #include <time.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* A buffer for why something failed, one line of stderr. */
+#define WHY_LEN 256
 
 /* Milliseconds on CLOCK_MONOTONIC: for intervals, not for dates. */
 static inline uint64_t now_ms(void)
