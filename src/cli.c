@@ -13,10 +13,6 @@
 #include "syscalls.h"
 #include "util.h"
 
-#ifndef SHMTRACE_VERSION
-#define SHMTRACE_VERSION "0.1"
-#endif
-
 const char *argp_program_version = "shmtrace " SHMTRACE_VERSION;
 const char *argp_program_bug_address = NULL;
 

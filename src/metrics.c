@@ -14,10 +14,6 @@
 #include "syscalls.h"
 #include "util.h"
 
-#ifndef SHMTRACE_VERSION
-#define SHMTRACE_VERSION "0.1"
-#endif
-
 #define SOURCE_OTHER METRICS_MAX_SOURCES	/* where later pairs count */
 #define SOURCE_SLOTS 2048	/* hash slots, twice the sources */
 #define NAMED_ROWS 6144		/* calls_total series of named sources */
