@@ -16,9 +16,10 @@ OUT=.output/vm
 CACHE=.output/vm-kernels
 # Guests: name, architecture, the kernel it boots, QEMU's CPU, extra kernel
 # parameters. The slowest first. The A64FX has no AArch32 at all, like many
-# arm64 server CPUs; shmtrace.no32 tells the tests to expect that.
+# arm64 server CPUs; shmtrace.no32 tells the tests to expect that, and
+# shmtrace.unit runs the arm64 unit tests and hooks check (once).
 GUESTS=(
-	"6.12-arm64 arm64 6.12-arm64 -"
+	"6.12-arm64 arm64 6.12-arm64 - shmtrace.unit"
 	"6.1-arm64 arm64 6.1-arm64 -"
 	"5.10 x86 5.10 -"
 	"6.1 x86 6.1 -"
@@ -82,25 +83,22 @@ build_rootfs() {
 		# readable argument type, so fentry cannot work there.
 		ln -sf /proc/self/fd /dev/fd
 		export SHMTRACE=/bin/shmtrace WORKLOAD=/bin/workload WORKLOAD32=/bin/workload32
+		export TEST_TMP=/tmp/t
+		mkdir -p $TEST_TMP
 		case $(uname -r) in
 		# Two processes' calls at once under kretprobes on 5.10 have lost
 		# a call without counting it (open); namespaces via tracepoints.
 		5.10.*) export REQUIRE_MODES="kprobe tracepoint" EXPECT_AUTO=kprobe \
 			NS_ATTACH="--attach tracepoint" ;;
-		# arm64 attaches fentry from 6.4 (ftrace direct calls).
-		6.1.*-arm64) export REQUIRE_MODES="kprobe tracepoint" EXPECT_AUTO=kprobe ;;
+		# arm64 attaches fentry from 6.4 (ftrace direct calls): the
+		# probe's answer, as the banner gives it.
+		6.1.*-arm64) export REQUIRE_MODES="kprobe tracepoint" EXPECT_AUTO=kprobe
+			bash /tests/fentry.sh ;;
 		*) export REQUIRE_MODES="fentry kprobe tracepoint" EXPECT_AUTO=fentry ;;
 		esac
-		export TEST_TMP=/tmp/t
-		mkdir -p $TEST_TMP
-		# Built for this architecture: its decoders and its BPF object's hooks.
-		case $(uname -r) in
-		6.12.*-arm64) grep -qw shmtrace.no32 /proc/cmdline || { /bin/unit; /bin/hooks; } ;;
-		esac
-		# The fentry probe's answer, as the banner gives it.
-		case $(uname -r) in
-		6.1.*-arm64) bash /tests/fentry.sh ;;
-		esac
+		# Built for this architecture: its decoders and its BPF object's
+		# hooks, in the one guest whose kernel line asks for them.
+		grep -qw shmtrace.unit /proc/cmdline && { /bin/unit; /bin/hooks; }
 		# Without the BTF cache, then with this kernel's entry.
 		MATRIX_OPTS=--no-cache bash /tests/matrix.sh
 		bash /tests/cache.sh && MATRIX_TAG="matrix[cached]" bash /tests/matrix.sh
