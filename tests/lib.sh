@@ -13,6 +13,13 @@ fail() { echo "FAIL: $1: $2"; }
 skip() { echo "SKIP: $1: $2"; }
 
 now_ms() { date +%s%3N; }
+
+# public_copy PROGRAM: a copy another uid can run. The clone and TEST_TMP
+# may be mode 0700 (mktemp -d), where uid 65534 cannot reach PROGRAM.
+public_copy() {
+	mkdir -p "$TEST_TMP/pub" && chmod 711 "$TEST_TMP" &&
+		install -m 755 "$1" "$TEST_TMP/pub/" && echo "$TEST_TMP/pub/${1##*/}"
+}
 oneline() { head -c 2000 | tr '\n' '|'; }
 
 # assert_eq NAME EXPECTED ACTUAL

@@ -38,10 +38,11 @@ test_unit_verify() {
 # of uid 65534 holds 2 segments in an IPC namespace of its own; then the
 # host's count, as /proc/sysvipc/shm lists it.
 segments_seen() {
-	local port ns_pid got host
+	local port ns_pid got host wl
+	wl=$(public_copy "$WORKLOAD")
 	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	unshare --ipc setpriv --reuid=65534 --regid=65534 --clear-groups sh -c \
-		"'$WORKLOAD' get $((KEY_BASE + 1)) 0x380 && '$WORKLOAD' get $((KEY_BASE + 2)) 0x380 && exec sleep 30" \
+		"'$wl' get $((KEY_BASE + 1)) 0x380 && '$wl' get $((KEY_BASE + 2)) 0x380 && exec sleep 30" \
 		>/dev/null &
 	ns_pid=$!
 	sleep 0.3
