@@ -166,7 +166,7 @@ $(OUTPUT)/unit: tests/unit.c $(PURE_SRCS) $(wildcard src/*.h) | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) tests/unit.c $(PURE_SRCS) $(LIBS) -lm $(CHECK_LDFLAGS) -o $@
 
 # The BPF object's programs against what attach.c reads from their names.
-HOOKS_SRCS := src/attach.c src/btfcache.c src/syscalls.c src/cli.c src/decode.c src/fmt.c src/findings.c src/output.c src/stable.c
+HOOKS_SRCS := src/attach.c src/kretprobes.c src/btfcache.c src/syscalls.c src/cli.c src/decode.c src/fmt.c src/findings.c src/output.c src/stable.c
 
 $(OUTPUT)/hooks: tests/hooks.c $(HOOKS_SRCS) $(wildcard src/*.h include/*.h include/arch/*.h) $(SKEL) | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) tests/hooks.c $(HOOKS_SRCS) $(LIBS) -lm $(CHECK_LDFLAGS) -o $@

@@ -41,6 +41,12 @@ const volatile bool use_task_storage;
 /* Read the task through BTF (5.11+): loads, not a probe_read each. */
 const volatile bool use_task_btf;
 
+/*
+ * Set by userspace as the trace ends: no new call is started, so that the
+ * calls still inside the kernel can finish and be counted.
+ */
+volatile bool draining;
+
 struct start {
 	__u64 ts_ns;
 	__u64 args[3];
@@ -83,6 +89,17 @@ struct {
 	__type(value, __u64);
 } losses SEC(".maps");
 
+/*
+ * Entries waiting for their exit, summed over the CPUs (an entry and its
+ * exit may run on different ones): what the end of a trace waits for.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} inflight SEC(".maps");
+
 /* --cgroup's and --container's cgroups, by enum cgroup_slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
@@ -105,6 +122,15 @@ static __always_inline void count_loss(__u32 kind)
 
 	if (n)
 		*n += 1;
+}
+
+static __always_inline void count_inflight(__s64 n)
+{
+	__u32 zero = 0;
+	__s64 *v = bpf_map_lookup_elem(&inflight, &zero);
+
+	if (v)
+		*v += n;
 }
 
 static __always_inline bool comm_matches(void)
@@ -189,11 +215,25 @@ static __always_inline void release_slot(struct start *s)
 {
 	__u32 tid;
 
+	if (s->ts_ns)
+		count_inflight(-1);
 	s->ts_ns = 0;
 	if (use_task_storage)
 		return;
 	tid = bpf_get_current_pid_tgid();
 	bpf_map_delete_elem(&starts, &tid);
+}
+
+/* The calling thread's entry, if one waits, will never see its exit. */
+static __always_inline void drop_waiting(void)
+{
+	struct start *s = start_slot(false);
+
+	if (!s)
+		return;
+	if (s->ts_ns)
+		count_loss(LOSS_EXIT_MISSED);
+	release_slot(s);
 }
 
 /* Whether the call whose user registers are regs is a compat one. */
@@ -216,14 +256,9 @@ static __always_inline int on_enter(__u8 syscall, __u8 abi, __u64 a0,
 {
 	struct start *s;
 
-	if (!call_wanted(syscall, a0)) {
+	if (draining || !call_wanted(syscall, a0)) {
 		/* An entry whose exit went missing must not pair with ours. */
-		s = start_slot(false);
-		if (s) {
-			if (s->ts_ns)
-				count_loss(LOSS_EXIT_MISSED);
-			release_slot(s);
-		}
+		drop_waiting();
 		return 0;
 	}
 	s = start_slot(true);
@@ -237,6 +272,8 @@ static __always_inline int on_enter(__u8 syscall, __u8 abi, __u64 a0,
 	 */
 	if (s->ts_ns)
 		count_loss(LOSS_EXIT_MISSED);
+	else
+		count_inflight(1);
 	s->ts_ns = bpf_ktime_get_boot_ns();
 	s->args[0] = a0;
 	s->args[1] = a1;
@@ -522,6 +559,18 @@ int XCAT(rawexit_, COMPAT_PATHS)(struct bpf_raw_tracepoint_args *ctx)
 	if (ret < -MAX_ERRNO)
 		ret = (__u32)ret;
 	return on_exit(ret);
+}
+
+/*
+ * A thread that exits with an entry still waiting never sees its exit:
+ * counted here, where the thread's slot is still there to look at, and
+ * not at some later call that will never come.
+ */
+SEC("raw_tracepoint/sched_process_exit")
+int reap(struct bpf_raw_tracepoint_args *ctx)
+{
+	drop_waiting();
+	return 0;
 }
 
 /* "-- COMMAND": follow every process the command forks. */

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "arch.h"
 #include "attach.h"
+#include "kretprobes.h"
 #include "shmtrace.skel.h"
 #include "syscalls.h"
 #include "util.h"
@@ -40,6 +41,7 @@ static const struct hook_kind {
 	{ "rawexit", MODE_TRACEPOINT, true, false, COMPAT },
 	{ "follow", MODE_AUTO, false, false, FOLLOW },
 	{ "unfollow", MODE_AUTO, true, false, FOLLOW },
+	{ "reap", MODE_AUTO, true, false, ALWAYS },
 };
 
 static const char *const path_tokens[NR_PATHS] = {
@@ -118,13 +120,14 @@ static int skel_hook(const struct bpf_prog_skeleton *p, struct hook *h)
 
 struct mode {
 	/* Whether the kernel can do this mode at all. */
-	int (*check)(struct kernel_btf *kb, char *why);
+	int (*check)(struct tracer *t, struct kernel_btf *kb, char *why);
 	bool reads_btf_args;
 };
 
-static int check_fentry(struct kernel_btf *kb, char *why);
-static int check_kprobes(struct kernel_btf *kb, char *why);
-static int check_tracepoints(struct kernel_btf *kb, char *why);
+static int check_fentry(struct tracer *t, struct kernel_btf *kb, char *why);
+static int check_kprobes(struct tracer *t, struct kernel_btf *kb, char *why);
+static int check_tracepoints(struct tracer *t, struct kernel_btf *kb,
+			     char *why);
 
 static const struct mode modes[MODE_MAX] = {
 	[MODE_FENTRY] = { check_fentry, true },
@@ -132,16 +135,24 @@ static const struct mode modes[MODE_MAX] = {
 	[MODE_TRACEPOINT] = { check_tracepoints, false },
 };
 
-int attach_candidates(enum attach_mode requested, enum attach_mode out[3])
+/*
+ * auto takes the exact modes first: kprobe mode that can lose returns
+ * comes last, where tracefs is out of reach and tracepoints with it.
+ */
+int attach_candidates(enum attach_mode requested,
+		      struct candidate out[MAX_CANDIDATES])
 {
+	static const struct candidate any[] = {
+		{ MODE_FENTRY, false }, { MODE_KPROBE, false },
+		{ MODE_TRACEPOINT, false }, { MODE_KPROBE, true },
+	};
+
 	if (requested != MODE_AUTO) {
-		out[0] = requested;
+		out[0] = (struct candidate){ requested, true };
 		return 1;
 	}
-	out[0] = MODE_FENTRY;
-	out[1] = MODE_KPROBE;
-	out[2] = MODE_TRACEPOINT;
-	return 3;
+	memcpy(out, any, sizeof(any));
+	return ARRAY_SIZE(any);
 }
 
 /*
@@ -150,7 +161,7 @@ int attach_candidates(enum attach_mode requested, enum attach_mode out[3])
  * two-instruction one tells in a millisecond, where loading ours would
  * cost a BTF parse.
  */
-static int check_fentry(struct kernel_btf *kb, char *why)
+static int check_fentry(struct tracer *t, struct kernel_btf *kb, char *why)
 {
 	const struct bpf_insn ret0[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
@@ -164,6 +175,7 @@ static int check_fentry(struct kernel_btf *kb, char *why)
 		    .attach_btf_id = id);
 	int fd, link;
 
+	(void)t;
 	if (id < 0) {
 		snprintf(why, WHY_LEN, "this kernel has no %s", func);
 		return -ENOENT;
@@ -186,20 +198,6 @@ static int check_fentry(struct kernel_btf *kb, char *why)
 	}
 	close(link);
 	close(fd);
-	return 0;
-}
-
-/* The kprobe PMU exists exactly when the kernel has kprobe events. */
-static int check_kprobes(struct kernel_btf *kb, char *why)
-{
-	(void)kb;
-	if (access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
-	    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
-	    access("/sys/kernel/debug/tracing/kprobe_events", F_OK)) {
-		snprintf(why, WHY_LEN,
-			 "this kernel has no kprobes (CONFIG_KPROBES)");
-		return -ENOENT;
-	}
 	return 0;
 }
 
@@ -228,11 +226,46 @@ static const char *tracefs_dir(char *why)
 	return "/sys/kernel/tracing";
 }
 
-static int check_tracepoints(struct kernel_btf *kb, char *why)
+/*
+ * The kprobe PMU exists exactly when the kernel has kprobe events. Their
+ * returns are made in tracefs, with enough instances; without it, only
+ * libbpf's perf kretprobes are left, which can run out (t->lossy).
+ */
+static int check_kprobes(struct tracer *t, struct kernel_btf *kb, char *why)
+{
+	char reason[WHY_LEN];
+
+	(void)kb;
+	if (access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
+	    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
+	    access("/sys/kernel/debug/tracing/kprobe_events", F_OK)) {
+		snprintf(why, WHY_LEN,
+			 "this kernel has no kprobes (CONFIG_KPROBES)");
+		return -ENOENT;
+	}
+	t->tracefs = tracefs_dir(reason);
+	if (t->tracefs && !kretprobes_usable(t->tracefs, reason)) {
+		kretprobes_sweep(t->tracefs);
+		t->lossy = false;
+		return 0;
+	}
+	if (!t->lossy_ok) {
+		snprintf(why, WHY_LEN,
+			 "kretprobes get enough instances only through tracefs: %.180s",
+			 reason);
+		return -EAGAIN;
+	}
+	t->lossy = true;
+	return 0;
+}
+
+static int check_tracepoints(struct tracer *t, struct kernel_btf *kb,
+			     char *why)
 {
 	const char *dir = tracefs_dir(why);
 	char path[96];
 
+	(void)t;
 	(void)kb;
 	if (!dir)
 		return -ENOENT;
@@ -325,14 +358,16 @@ static int select_programs(struct tracer *t, const struct config *cfg,
 	return 0;
 }
 
-int attach_select(struct tracer *t, enum attach_mode mode,
+int attach_select(struct tracer *t, const struct candidate *c,
 		  const struct config *cfg, struct kernel_btf *kb, char *why)
 {
 	int err;
 
-	t->mode = mode;
+	t->mode = c->mode;
+	t->lossy_ok = c->lossy_ok;
+	t->lossy = false;
 	memset(t->uncovered, 0, sizeof(t->uncovered));
-	err = modes[mode].check(kb, why);
+	err = modes[t->mode].check(t, kb, why);
 	return err ? err : select_programs(t, cfg, kb, why);
 }
 
@@ -368,6 +403,22 @@ static const char *hook_target(const struct hook *h,
 	return h->func ? h->func : p->name;
 }
 
+/* A kretprobe through tracefs, or what libbpf makes of the program. */
+static struct bpf_link *attach_one(struct tracer *t, const struct hook *h,
+				   const struct bpf_prog_skeleton *p,
+				   char *why)
+{
+	struct bpf_link *link;
+
+	if (h->mode == MODE_KPROBE && h->exit && !t->lossy)
+		return kretprobe_attach(t->tracefs, *p->prog, h->func, why);
+	link = bpf_program__attach(*p->prog);
+	if (!link)
+		snprintf(why, WHY_LEN, "attaching %s failed (%s)",
+			 hook_target(h, p), strerror(errno));
+	return link;
+}
+
 /* Attaches the selected exits (exit) or entries (!exit). */
 static int attach_pass(struct tracer *t, bool exit, char *why)
 {
@@ -381,18 +432,43 @@ static int attach_pass(struct tracer *t, bool exit, char *why)
 		/* An entry whose exit did not attach is left out too. */
 		if (h.paths && t->uncovered[__builtin_ctz(h.paths)][0])
 			continue;
-		*p->link = bpf_program__attach(*p->prog);
+		*p->link = attach_one(t, &h, p, why);
 		if (*p->link)
 			continue;
-		if (!h.paths || (h.paths & BIT(PATH_NATIVE))) {
-			snprintf(why, WHY_LEN, "attaching %s failed (%s)",
-				 hook_target(&h, p), strerror(errno));
+		if (!h.paths || (h.paths & BIT(PATH_NATIVE)))
 			return -errno;
-		}
 		mark_uncovered(t, h.paths, "attaching %s failed",
 			       hook_target(&h, p));
 	}
 	return 0;
+}
+
+uint64_t attach_entry_misses(const struct tracer *t)
+{
+	const struct bpf_prog_skeleton *p;
+	struct bpf_prog_info info;
+	uint32_t len;
+	uint64_t n = 0;
+	struct hook h;
+
+	for_each_skel_prog(p, t->skel) {
+		if (!*p->link || skel_hook(p, &h) || h.exit || !h.paths)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(*p->prog), &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
+/* The tracer whose kretprobes an exit() must still remove. */
+static struct tracer *live;
+
+static void destroy_live(void)
+{
+	if (live)
+		tracer_destroy(live);
 }
 
 /*
@@ -401,14 +477,24 @@ static int attach_pass(struct tracer *t, bool exit, char *why)
  */
 int attach_links(struct tracer *t, char *why)
 {
-	int err = attach_pass(t, true, why);
+	static bool registered;
+	int err;
 
+	if (!registered)
+		registered = !atexit(destroy_live);
+	live = t;
+	err = attach_pass(t, true, why);
 	return err ? err : attach_pass(t, false, why);
 }
 
-/* The skeleton destroys the links it holds. */
+/*
+ * The skeleton destroys the links it holds; tracefs refuses to remove a
+ * kretprobe while a link still uses it.
+ */
 void tracer_destroy(struct tracer *t)
 {
 	shmtrace_bpf__destroy(t->skel);
 	t->skel = NULL;
+	kretprobes_remove();
+	live = NULL;
 }

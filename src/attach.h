@@ -29,7 +29,17 @@ struct tracer {
 	struct shmtrace_bpf *skel;
 	enum attach_mode mode;
 	char uncovered[NR_PATHS][WHY_LEN];	/* why a path is not covered */
+	bool lossy_ok;		/* may it take a mode that can lose calls */
+	bool lossy;		/* kretprobes with the kernel's few instances */
+	const char *tracefs;	/* where kprobe mode makes its kretprobes */
 };
+
+/* A mode to try, and whether it may be one that can lose calls. */
+struct candidate {
+	enum attach_mode mode;
+	bool lossy_ok;
+};
+#define MAX_CANDIDATES 4
 
 /* What a program's name says about it (bpf/shmtrace.bpf.c). */
 enum hook_when {
@@ -51,19 +61,25 @@ struct hook {
 int hook_parse(const char *name, const char *section, struct hook *h);
 
 /* The modes to try, in order, for the requested one; returns how many. */
-int attach_candidates(enum attach_mode requested, enum attach_mode out[3]);
+int attach_candidates(enum attach_mode requested,
+		      struct candidate out[MAX_CANDIDATES]);
 /* "64-bit syscalls", ...; NULL for a path the architecture lacks. */
 const char *entry_path_name(enum entry_path path);
 /*
  * Before load: checks the kernel can do mode, selects its programs. The
  * functions it hooks are looked up in kb.
  */
-int attach_select(struct tracer *t, enum attach_mode mode,
+int attach_select(struct tracer *t, const struct candidate *c,
 		  const struct config *cfg, struct kernel_btf *kb, char *why);
 /* The kernel functions the BPF object can hook; returns how many. */
 int attach_funcs(const char *names[], int max);
 /* After load: attaches the selected programs. */
 int attach_links(struct tracer *t, char *why);
+/*
+ * The calls whose entry program the kernel skipped (it was already running
+ * on that CPU: recursion_misses, 5.12+): nothing else knows of them.
+ */
+uint64_t attach_entry_misses(const struct tracer *t);
 /* Detaches and frees everything; safe on a partly set up tracer. */
 void tracer_destroy(struct tracer *t);
 

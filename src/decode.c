@@ -258,6 +258,7 @@ static const char *const loss_reasons[LOSS_REASONS] = {
 	[LOSS_UNPAIRED] = "no room to pair entry and exit",
 	[LOSS_EXIT_MISSED] = "exit not seen",
 	[LOSS_MALFORMED] = "malformed record",
+	[LOSS_ENTRY_MISSED] = "entry not seen",
 };
 
 const char *loss_reason(unsigned int kind)

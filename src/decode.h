@@ -45,7 +45,8 @@ void decode_syscall_ret(struct sink *s, unsigned int syscall, int64_t ret);
 
 /* Userspace's own kind of loss, after the kernel's: a record too short. */
 #define LOSS_MALFORMED LOSS_MAX
-#define LOSS_REASONS (LOSS_MAX + 1)
+#define LOSS_ENTRY_MISSED (LOSS_MAX + 1)	/* the kernel skipped an entry program */
+#define LOSS_REASONS (LOSS_MAX + 2)
 /* Why calls went unreported, by enum loss_kind: "ring buffer full". */
 const char *loss_reason(unsigned int kind);
 

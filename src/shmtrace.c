@@ -34,6 +34,7 @@
 #include "decode.h"
 #include "findings.h"
 #include "httpd.h"
+#include "kretprobes.h"
 #include "metrics.h"
 #include "output.h"
 #include "segments.h"
@@ -45,6 +46,8 @@
 
 #define POLL_MS 50
 #define LOSS_REPORT_MS 1000
+/* How long the end of a trace waits for the calls still in the kernel. */
+#define DRAIN_MS 200
 #define DEFAULT_BTF "/sys/kernel/btf/vmlinux"
 /* The largest pid a kernel hands out (PID_MAX_LIMIT on 64-bit). */
 #define PID_MAX_LIMIT (4 * 1024 * 1024)
@@ -69,7 +72,8 @@ struct run {
 	uint64_t malformed;
 	uint64_t leaks;
 	unsigned int failed_on;	/* what of --fail-on happened */
-	uint64_t lost_reported[LOSS_MAX];
+	uint64_t lost_reported[LOSS_REASONS];
+	uint64_t unfinished;	/* entries still waiting as the trace ended */
 	int out_err;		/* -errno from writing events */
 	struct metrics *metrics;	/* --metrics, or NULL */
 	struct httpd *httpd;
@@ -325,7 +329,7 @@ static int fill_maps(struct run *r, char *why)
 	return 0;
 }
 
-static int try_mode(struct run *r, enum attach_mode mode, char *why)
+static int try_mode(struct run *r, const struct candidate *c, char *why)
 {
 	struct tracer *t = &r->tracer;
 	const char *core = kbtf_core_path(&r->kb);
@@ -341,7 +345,7 @@ static int try_mode(struct run *r, enum attach_mode mode, char *why)
 	}
 	err = configure(t->skel, r->cfg, r->task_storage, r->ipc_ns);
 	if (!err)
-		err = attach_select(t, mode, r->cfg, &r->kb, why);
+		err = attach_select(t, c, r->cfg, &r->kb, why);
 	if (err)
 		return err;
 	err = shmtrace_bpf__load(t->skel);
@@ -351,7 +355,7 @@ static int try_mode(struct run *r, enum attach_mode mode, char *why)
 		/* libbpf's own codes (4000 and up) are not errnos. */
 		libbpf_strerror(err, msg, sizeof(msg));
 		snprintf(why, WHY_LEN, "the kernel refused to load the %s programs (%s)",
-			 attach_mode_name(mode), msg);
+			 attach_mode_name(c->mode), msg);
 		return err;
 	}
 	err = fill_maps(r, why);
@@ -360,24 +364,31 @@ static int try_mode(struct run *r, enum attach_mode mode, char *why)
 	return err;
 }
 
-/* Takes the first mode that loads and attaches; says why none did. */
+/*
+ * Takes the first mode that loads and attaches; says why none did. A mode
+ * comes back only if it failed for being inexact (-EAGAIN).
+ */
 static void start_tracing(struct run *r)
 {
-	enum attach_mode modes[3];
-	char why[WHY_LEN], all[3 * (WHY_LEN + 16)] = "";
-	int i, n = attach_candidates(r->cfg->mode, modes);
+	struct candidate c[MAX_CANDIDATES];
+	char why[WHY_LEN], all[MAX_CANDIDATES * (WHY_LEN + 16)] = "";
+	int err[MODE_MAX] = { 0 };
+	int i, n = attach_candidates(r->cfg->mode, c);
 
 	for (i = 0; i < n; i++) {
+		if (err[c[i].mode] && err[c[i].mode] != -EAGAIN)
+			continue;
 		why[0] = '\0';
-		if (!try_mode(r, modes[i], why))
+		err[c[i].mode] = try_mode(r, &c[i], why);
+		if (!err[c[i].mode])
 			return;
 		tracer_destroy(&r->tracer);
 		if (verbose)
 			fprintf(stderr, "shmtrace: %s: %s\n",
-				attach_mode_name(modes[i]), why);
+				attach_mode_name(c[i].mode), why);
 		snprintf(all + strlen(all), sizeof(all) - strlen(all),
-			 "%s%s: %s", i ? "; " : "", attach_mode_name(modes[i]),
-			 why);
+			 "%s%s: %s", all[0] ? "; " : "",
+			 attach_mode_name(c[i].mode), why);
 	}
 	if (r->have_cmd)
 		kill(r->cmd.pid, SIGKILL);
@@ -439,6 +450,8 @@ static void print_banner(const struct run *r)
 	}
 	fprintf(stderr, " via %s", attach_mode_name(r->tracer.mode));
 	print_uncovered(&r->tracer);
+	if (r->tracer.lossy)
+		fprintf(stderr, " (calls can be lost: without tracefs, kretprobes run out under contention)");
 	fprintf(stderr, "... Hit Ctrl-C to end.\n");
 }
 
@@ -555,12 +568,16 @@ static uint64_t report_losses(struct run *r)
 	uint64_t by_kind[LOSS_REASONS], total = read_losses(r, by_kind), n;
 	int k;
 
+	by_kind[LOSS_EXIT_MISSED] += r->unfinished;
+	by_kind[LOSS_ENTRY_MISSED] = attach_entry_misses(&r->tracer);
+	total += r->unfinished + by_kind[LOSS_ENTRY_MISSED];
 	by_kind[LOSS_MALFORMED] = r->malformed;
 	if (r->metrics)
 		metrics_set_lost(r->metrics, by_kind);
 
-	for (k = 0; k < LOSS_MAX; k++) {
-		if (by_kind[k] <= r->lost_reported[k])
+	for (k = 0; k < LOSS_REASONS; k++) {
+		/* A malformed record has a line of its own, as it comes. */
+		if (k == LOSS_MALFORMED || by_kind[k] <= r->lost_reported[k])
 			continue;
 		n = by_kind[k] - r->lost_reported[k];
 		fprintf(stderr, "shmtrace: lost %llu event%s (%s)\n",
@@ -643,6 +660,42 @@ static void reopen_output(struct run *r)
 	}
 }
 
+/* The entries waiting for their exit, over every CPU. */
+static int64_t read_inflight(struct run *r)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int64_t vals[ncpu > 0 ? ncpu : 1], sum = 0;
+	uint32_t zero = 0;
+	int c;
+
+	if (ncpu <= 0 ||
+	    bpf_map__lookup_elem(r->tracer.skel->maps.inflight, &zero,
+				 sizeof(zero), vals, sizeof(vals), 0))
+		return 0;
+	for (c = 0; c < ncpu; c++)
+		sum += vals[c];
+	return sum;
+}
+
+/*
+ * As the trace ends, no new call starts, and the calls still inside the
+ * kernel get DRAIN_MS to come out. An entry still waiting then belongs to
+ * a thread whose exit was lost: a kretprobe that ran out, say, on a
+ * thread that has made no call since. (Threads that exit are counted as
+ * they go, by the reap program.)
+ */
+static void drain(struct run *r)
+{
+	uint64_t start = now_ms();
+	const struct timespec tick = { .tv_nsec = 1000000 };
+	int64_t n;
+
+	r->tracer.skel->bss->draining = true;
+	while ((n = read_inflight(r)) > 0 && now_ms() - start < DRAIN_MS)
+		nanosleep(&tick, NULL);
+	r->unfinished = n > 0 ? n : 0;
+}
+
 static void poll_loop(struct run *r)
 {
 	uint64_t start = now_ms(), last_loss = start;
@@ -673,6 +726,8 @@ static void poll_loop(struct run *r)
 		}
 	}
 	close(epfd);
+	if (!r->out_err)
+		drain(r);
 	/* What the kernel wrote before the stop still belongs to the trace. */
 	if (!r->out_err && (!r->cfg->count || r->events < r->cfg->count))
 		ring_buffer__consume(r->rb);
@@ -797,6 +852,9 @@ static int finish(struct run *r)
 
 	print_stable(r);
 	print_summary(r);
+	if (verbose && r->tracer.mode == MODE_KPROBE && !r->tracer.lossy)
+		fprintf(stderr, "shmtrace: the kernel's kretprobes missed %llu returns, of any caller\n",
+			(unsigned long long)kretprobes_missed());
 	/* A record too short to read counts as lost too. */
 	lost = report_losses(r) + r->malformed +
 	       (r->out->stable ? r->out->stable->dropped : 0);

@@ -69,7 +69,7 @@ static void test_every_program_parses(const struct shmtrace_bpf *skel)
 		const char *sec = bpf_program__section_name(*p->prog);
 		int err = hook_parse(p->name, sec, &h);
 
-		expect(!err && (h.paths || h.when == FOLLOW),
+		expect(!err && (h.paths || h.mode == MODE_AUTO),
 		       "%s (%s) is understood", p->name, sec);
 	}
 }

@@ -6,12 +6,6 @@
 # Runs on the host and in the QEMU guests (busybox unshare, no jq).
 . "$(dirname "$0")/lib.sh"
 
-# NS_ATTACH: the attach options to use (default: auto).
-start_ns_tracer() {
-	# shellcheck disable=SC2086
-	start_tracer ${NS_ATTACH:-} "$@"
-}
-
 # ns_inode PID: the inode of PID's IPC namespace.
 ns_inode() { stat -L -c %i "/proc/$1/ns/ipc"; }
 
@@ -39,7 +33,7 @@ have_unshare() {
 test_id_collision() {
 	local name="ipcns: two namespaces, both with segment id 0" i
 	have_unshare "$name" || return
-	start_ns_tracer -e all || { fail "$name" "shmtrace did not start"; return; }
+	start_tracer -e all || { fail "$name" "shmtrace did not start"; return; }
 	for i in 1 2; do
 		in_new_ipcns "$TEST_TMP/ns$i" "$WORKLOAD" glibc lifecycle \
 			>"$TEST_TMP/exp$i" 2>/dev/null &
@@ -60,7 +54,7 @@ test_id_collision() {
 test_ipc_ns_field() {
 	local name="ipcns: JSON ipc_ns is /proc/PID/ns/ipc's inode" pid want got
 	have_unshare "$name" || return
-	start_ns_tracer -e all -j || { fail "$name" "shmtrace did not start"; return; }
+	start_tracer -e all -j || { fail "$name" "shmtrace did not start"; return; }
 	in_new_ipcns "$TEST_TMP/ns" "$WORKLOAD" glibc lifecycle >"$TEST_TMP/exp" 2>/dev/null
 	"$WORKLOAD" glibc lifecycle >"$TEST_TMP/exp.host" 2>/dev/null
 	stop_tracer
@@ -92,7 +86,7 @@ test_preexisting() {
 	while [ ! -s "$TEST_TMP/pre" ] && kill -0 "$holder" 2>/dev/null; do
 		sleep 0.05
 	done
-	start_ns_tracer -e all -j || { fail "$name" "shmtrace did not start"; return; }
+	start_tracer -e all -j || { fail "$name" "shmtrace did not start"; return; }
 	touch "$TEST_TMP/go"
 	await "$TEST_TMP/used"
 	stop_tracer
@@ -113,7 +107,7 @@ test_gone() {
 	local ns_a ns_b key_b got
 	have_unshare "$name" || return
 	rm -f "$TEST_TMP/used"
-	start_ns_tracer -e shmat,shmdt,shmctl -j || { fail "$name" "shmtrace did not start"; return; }
+	start_tracer -e shmat,shmdt,shmctl -j || { fail "$name" "shmtrace did not start"; return; }
 	in_new_ipcns "$TEST_TMP/nsa" sh -c '"$0" glibc precreate >/dev/null && "$0" attach 0' "$WORKLOAD"
 	# Namespaces are freed asynchronously; shmtrace looks once a second.
 	sleep 2.5
@@ -153,7 +147,7 @@ test_no_squat_across() {
 		while [ ! -e "$2/go" ]; do sleep 0.05; done' "$(public_copy "$WORKLOAD")" "$key" "$TEST_TMP" &
 	holder=$!
 	sleep 0.3
-	start_ns_tracer -W -j || { fail "$name" "shmtrace did not start"; return; }
+	start_tracer -W -j || { fail "$name" "shmtrace did not start"; return; }
 	in_new_ipcns "$TEST_TMP/nsb" "$WORKLOAD" get "$key" 0x3a4 >/dev/null
 	touch "$TEST_TMP/go"
 	wait "$holder"
@@ -173,7 +167,7 @@ test_pid_ns() {
 		skip "$name" "unshare -p -f does not work here"
 		return
 	fi
-	start_ns_tracer -j || { fail "$name" "shmtrace did not start"; return; }
+	start_tracer -j || { fail "$name" "shmtrace did not start"; return; }
 	unshare -i -p -f "$WORKLOAD" glibc precreate >/dev/null
 	stop_tracer
 	line=$(grep '"comm":"shmt-wl"' "$TEST_TMP/out" | head -1)
@@ -195,7 +189,7 @@ test_ipcns_filter() {
 		while [ ! -s "$TEST_TMP/ns" ]; do sleep 0.05; done
 		arg=$(cat "$TEST_TMP/ns.pid")
 		[ "$how" = INODE ] && arg=$(cat "$TEST_TMP/ns")
-		start_ns_tracer -e all --ipcns "$arg" ||
+		start_tracer -e all --ipcns "$arg" ||
 			{ fail "$name=$how" "shmtrace did not start"; kill "$holder"; continue; }
 		"$WORKLOAD" glibc lifecycle >/dev/null
 		touch "$TEST_TMP/go"

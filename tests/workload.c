@@ -11,6 +11,11 @@
  *
  *   pid tid uid comm abi syscall key ret args
  *
+ * "contend THREADS ROUNDS" has many threads call shmget, shmat, shmdt
+ * and shmctl on a few shared keys at once, so that they queue inside the
+ * kernel (on the segment table and the mm's lock), and prints how many
+ * calls of each it made: "shmget N", ... then "calls N".
+ *
  * Expected strings are written here by hand from the spec, never by
  * shmtrace's decoder. Built 64-bit and 32-bit (i686, or arm);
  * run as root.
@@ -481,9 +486,78 @@ static void run_attach(const char *arg)
 	exit(p == (void *)-1 || shmdt(p));
 }
 
+#define CONTEND_KEYS 8
+
+struct contention {
+	pthread_barrier_t start;
+	unsigned int rounds;
+	unsigned int keys[CONTEND_KEYS];
+	unsigned long calls[4];	/* shmget, shmat, shmdt, shmctl */
+};
+
+/* Counts a call, made or failed: every one is a call shmtrace must see. */
+static long counted(struct contention *c, int sys, long ret)
+{
+	__atomic_fetch_add(&c->calls[sys], 1, __ATOMIC_RELAXED);
+	return ret;
+}
+
+static void *contend(void *arg)
+{
+	struct contention *c = arg;
+	struct shmid_ds ds;
+	unsigned int r, key;
+	long id, addr;
+
+	pthread_barrier_wait(&c->start);
+	for (r = 0; r < c->rounds; r++) {
+		key = c->keys[(r + (unsigned long)gettid()) % CONTEND_KEYS];
+		id = counted(c, 0, do_shmget(key, 65536, IPC_CREAT | 0600));
+		addr = counted(c, 1, do_shmat(id, NULL, 0));
+		if (addr != -1) {
+			*(volatile char *)addr = 1;	/* a fault: the mm's lock */
+			counted(c, 2, do_shmdt(addr));
+		}
+		counted(c, 3, do_shmctl(id, IPC_STAT, &ds));
+	}
+	return NULL;
+}
+
+static void run_contend(const char *threads, const char *rounds)
+{
+	static const char *const names[] = { "shmget", "shmat", "shmdt",
+					     "shmctl" };
+	unsigned int n = strtoul(threads, NULL, 0), i;
+	struct contention c = { .rounds = strtoul(rounds, NULL, 0) };
+	pthread_t tids[n ? n : 1];
+	unsigned long total = 0;
+	long id;
+
+	for (i = 0; i < CONTEND_KEYS; i++)
+		c.keys[i] = 0x6c000000u | ((unsigned int)getpid() & 0xfffff) << 3 | i;
+	pthread_barrier_init(&c.start, NULL, n + 1);
+	for (i = 0; i < n; i++)
+		if (pthread_create(&tids[i], NULL, contend, &c))
+			exit(2);
+	pthread_barrier_wait(&c.start);
+	for (i = 0; i < n; i++)
+		pthread_join(tids[i], NULL);
+	for (i = 0; i < CONTEND_KEYS; i++) {
+		id = counted(&c, 0, do_shmget(c.keys[i], 0, 0));
+		counted(&c, 3, do_shmctl(id, IPC_RMID, NULL));
+	}
+	for (i = 0; i < 4; i++) {
+		printf("%s %lu\n", names[i], c.calls[i]);
+		total += c.calls[i];
+	}
+	printf("calls %lu\n", total);
+	exit(0);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: workload [glibc|shmget|ipc] [lifecycle]\n"
+			"       workload [glibc|shmget|ipc] contend THREADS ROUNDS\n"
 			"       workload glibc findings|precreate\n"
 			"       workload use ID\n"
 			"       workload attach ID\n"
@@ -534,6 +608,8 @@ int main(int argc, char **argv)
 	prctl(PR_SET_NAME, COMM);
 	/* Keys of our own, so that parallel runs do not collide. */
 	key_base = 0x5e000000u | ((unsigned int)getpid() & 0xffffff) << 2;
+	if (argc == 5 && !strcmp(argv[2], "contend"))
+		run_contend(argv[3], argv[4]);
 	if (argc > 2 && !strcmp(argv[2], "lifecycle"))
 		run_lifecycle();
 	else if (argc > 2 && !strcmp(argv[2], "findings"))

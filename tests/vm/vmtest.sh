@@ -28,6 +28,13 @@ GUESTS=(
 	"6.12-arm64-no32 arm64 6.12-arm64 a64fx shmtrace.no32"
 )
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-420}
+# VM_GUESTS="5.10 6.1": only those guests (e.g. to run one again and again).
+if [ -n "${VM_GUESTS:-}" ]; then
+	for g in "${GUESTS[@]}"; do
+		[[ " $VM_GUESTS " == *" ${g%% *} "* ]] && only+=("$g")
+	done
+	GUESTS=("${only[@]}")
+fi
 mkdir -p "$OUT"
 
 # Copies a dynamically linked program and the libraries it needs.
@@ -76,6 +83,8 @@ build_rootfs() {
 	install -m 644 tests/lib.sh "$root/tests/lib.sh"
 	install -m 755 tests/matrix.sh "$root/tests/matrix.sh"
 	install -m 755 tests/namespaces.sh "$root/tests/namespaces.sh"
+	install -m 755 tests/contention.sh "$root/tests/contention.sh"
+	install -m 755 tests/kretprobes.sh "$root/tests/kretprobes.sh"
 	install -m 755 tests/vm/behaviour.sh "$root/tests/behaviour.sh"
 	cat >"$root/tests/vm-run" <<-'EOF'
 		#!/bin/bash
@@ -86,10 +95,7 @@ build_rootfs() {
 		export TEST_TMP=/tmp/t
 		mkdir -p $TEST_TMP
 		case $(uname -r) in
-		# Two processes' calls at once under kretprobes on 5.10 have lost
-		# a call without counting it (open); namespaces via tracepoints.
-		5.10.*) export REQUIRE_MODES="kprobe tracepoint" EXPECT_AUTO=kprobe \
-			NS_ATTACH="--attach tracepoint" ;;
+		5.10.*) export REQUIRE_MODES="kprobe tracepoint" EXPECT_AUTO=kprobe ;;
 		# arm64 attaches fentry from 6.4 (ftrace direct calls): the
 		# probe's answer, as the banner gives it.
 		6.1.*-arm64) export REQUIRE_MODES="kprobe tracepoint" EXPECT_AUTO=kprobe
@@ -104,6 +110,8 @@ build_rootfs() {
 		bash /tests/cache.sh && MATRIX_TAG="matrix[cached]" bash /tests/matrix.sh
 		bash /tests/no32.sh
 		bash /tests/namespaces.sh
+		bash /tests/contention.sh
+		bash /tests/kretprobes.sh
 		bash /tests/behaviour.sh $REQUIRE_MODES
 	EOF
 	cat >"$root/tests/cache.sh" <<-'EOF'
@@ -199,6 +207,8 @@ compare_behaviour() {
 				sed 's/^/    /'
 		fi
 	done
+	# A difference is a finding, not a failure: diff's status is not ours.
+	return 0
 }
 
 # Traces are compared with columns' spaces squeezed and the ABI named as
