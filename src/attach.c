@@ -452,7 +452,8 @@ uint64_t attach_entry_misses(const struct tracer *t)
 	struct hook h;
 
 	for_each_skel_prog(p, t->skel) {
-		if (!*p->link || skel_hook(p, &h) || h.exit || !h.paths)
+		if (!bpf_program__autoload(*p->prog) || skel_hook(p, &h) ||
+		    h.exit || !h.paths)
 			continue;
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
@@ -487,14 +488,19 @@ int attach_links(struct tracer *t, char *why)
 	return err ? err : attach_pass(t, false, why);
 }
 
-/*
- * The skeleton destroys the links it holds; tracefs refuses to remove a
- * kretprobe while a link still uses it.
- */
+/* tracefs refuses to remove a kretprobe while a link still uses it. */
+void tracer_detach(struct tracer *t)
+{
+	if (t->skel)
+		shmtrace_bpf__detach(t->skel);
+	t->kernel_missed += kretprobes_missed();
+	kretprobes_remove();
+}
+
 void tracer_destroy(struct tracer *t)
 {
+	tracer_detach(t);
 	shmtrace_bpf__destroy(t->skel);
 	t->skel = NULL;
-	kretprobes_remove();
 	live = NULL;
 }

@@ -32,6 +32,7 @@ struct tracer {
 	bool lossy_ok;		/* may it take a mode that can lose calls */
 	bool lossy;		/* kretprobes with the kernel's few instances */
 	const char *tracefs;	/* where kprobe mode makes its kretprobes */
+	uint64_t kernel_missed;	/* returns they missed, of any caller */
 };
 
 /* A mode to try, and whether it may be one that can lose calls. */
@@ -80,6 +81,12 @@ int attach_links(struct tracer *t, char *why);
  * on that CPU: recursion_misses, 5.12+): nothing else knows of them.
  */
 uint64_t attach_entry_misses(const struct tracer *t);
+/*
+ * Detaches every program, so that the maps and the ring buffer hold their
+ * final counts; the kernel's count of missed returns goes into
+ * t->kernel_missed.
+ */
+void tracer_detach(struct tracer *t);
 /* Detaches and frees everything; safe on a partly set up tracer. */
 void tracer_destroy(struct tracer *t);
 

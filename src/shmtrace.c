@@ -34,7 +34,6 @@
 #include "decode.h"
 #include "findings.h"
 #include "httpd.h"
-#include "kretprobes.h"
 #include "metrics.h"
 #include "output.h"
 #include "segments.h"
@@ -679,10 +678,11 @@ static int64_t read_inflight(struct run *r)
 
 /*
  * As the trace ends, no new call starts, and the calls still inside the
- * kernel get DRAIN_MS to come out. An entry still waiting then belongs to
- * a thread whose exit was lost: a kretprobe that ran out, say, on a
- * thread that has made no call since. (Threads that exit are counted as
- * they go, by the reap program.)
+ * kernel get DRAIN_MS to come out. Then every program is detached: an
+ * entry still waiting belongs to a thread whose exit was lost (a
+ * kretprobe that ran out, say, on a thread that has made no call since),
+ * and can no longer be printed. Threads that exit are counted as they
+ * go, by the reap program.
  */
 static void drain(struct run *r)
 {
@@ -691,8 +691,10 @@ static void drain(struct run *r)
 	int64_t n;
 
 	r->tracer.skel->bss->draining = true;
-	while ((n = read_inflight(r)) > 0 && now_ms() - start < DRAIN_MS)
+	while (read_inflight(r) > 0 && now_ms() - start < DRAIN_MS)
 		nanosleep(&tick, NULL);
+	tracer_detach(&r->tracer);
+	n = read_inflight(r);
 	r->unfinished = n > 0 ? n : 0;
 }
 
@@ -726,8 +728,7 @@ static void poll_loop(struct run *r)
 		}
 	}
 	close(epfd);
-	if (!r->out_err)
-		drain(r);
+	drain(r);
 	/* What the kernel wrote before the stop still belongs to the trace. */
 	if (!r->out_err && (!r->cfg->count || r->events < r->cfg->count))
 		ring_buffer__consume(r->rb);
@@ -854,7 +855,7 @@ static int finish(struct run *r)
 	print_summary(r);
 	if (verbose && r->tracer.mode == MODE_KPROBE && !r->tracer.lossy)
 		fprintf(stderr, "shmtrace: the kernel's kretprobes missed %llu returns, of any caller\n",
-			(unsigned long long)kretprobes_missed());
+			(unsigned long long)r->tracer.kernel_missed);
 	/* A record too short to read counts as lost too. */
 	lost = report_losses(r) + r->malformed +
 	       (r->out->stable ? r->out->stable->dropped : 0);
