@@ -162,7 +162,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 PURE_SRCS := src/btfcache.c src/cli.c src/container.c src/decode.c src/findings.c src/fmt.c src/output.c src/stable.c src/syscalls.c \
 	src/segments.c src/summary.c src/metrics.c
 
-$(OUTPUT)/unit: tests/unit.c $(PURE_SRCS) $(wildcard src/*.h) | $(OUTPUT)
+$(OUTPUT)/unit: tests/unit.c $(PURE_SRCS) $(wildcard src/*.h) $(SKEL) | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) tests/unit.c $(PURE_SRCS) $(LIBS) -lm $(CHECK_LDFLAGS) -o $@
 
 # The BPF object's programs against what attach.c reads from their names.

@@ -371,9 +371,6 @@ out:
 	return 0;
 }
 
-/* Makes a string of what a macro expands to, for section names. */
-#define STR(x)		#x
-#define XSTR(x)		STR(x)
 #define CAT(a, b)	a##b
 #define XCAT(a, b)	CAT(a, b)
 

@@ -10,6 +10,10 @@
 
 #define TASK_COMM_LEN	16
 
+/* A string of what a macro expands to: section and function names. */
+#define STR(x)		#x
+#define XSTR(x)		STR(x)
+
 /*
  * The syscalls shmtrace reports: X(ENUM, name, number of arguments). The
  * BPF program makes its hooks from this list, and src/syscalls.c holds

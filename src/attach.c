@@ -17,8 +17,6 @@
 #define BIT(p) (1u << (p))
 /* The kernel's own "not supported" (include/linux/errno.h): no libc name. */
 #define ENOTSUPP 524
-#define STR(x) #x
-#define XSTR(x) STR(x)
 
 /*
  * A program's name is KIND_TOKEN..., where each token names an entry path
@@ -120,13 +118,13 @@ static int skel_hook(const struct bpf_prog_skeleton *p, struct hook *h)
 
 struct mode {
 	/* Whether the kernel can do this mode at all. */
-	int (*check)(struct tracer *t, struct kernel_btf *kb, char *why);
+	int (*check)(struct hookset *t, struct kernel_btf *kb, char *why);
 	bool reads_btf_args;
 };
 
-static int check_fentry(struct tracer *t, struct kernel_btf *kb, char *why);
-static int check_kprobes(struct tracer *t, struct kernel_btf *kb, char *why);
-static int check_tracepoints(struct tracer *t, struct kernel_btf *kb,
+static int check_fentry(struct hookset *t, struct kernel_btf *kb, char *why);
+static int check_kprobes(struct hookset *t, struct kernel_btf *kb, char *why);
+static int check_tracepoints(struct hookset *t, struct kernel_btf *kb,
 			     char *why);
 
 static const struct mode modes[MODE_MAX] = {
@@ -161,7 +159,7 @@ int attach_candidates(enum attach_mode requested,
  * two-instruction one tells in a millisecond, where loading ours would
  * cost a BTF parse.
  */
-static int check_fentry(struct tracer *t, struct kernel_btf *kb, char *why)
+static int check_fentry(struct hookset *t, struct kernel_btf *kb, char *why)
 {
 	const struct bpf_insn ret0[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
@@ -231,7 +229,7 @@ static const char *tracefs_dir(char *why)
  * returns are made in tracefs, with enough instances; without it, only
  * libbpf's perf kretprobes are left, which can run out (t->lossy).
  */
-static int check_kprobes(struct tracer *t, struct kernel_btf *kb, char *why)
+static int check_kprobes(struct hookset *t, struct kernel_btf *kb, char *why)
 {
 	char reason[WHY_LEN];
 
@@ -259,7 +257,7 @@ static int check_kprobes(struct tracer *t, struct kernel_btf *kb, char *why)
 	return 0;
 }
 
-static int check_tracepoints(struct tracer *t, struct kernel_btf *kb,
+static int check_tracepoints(struct hookset *t, struct kernel_btf *kb,
 			     char *why)
 {
 	const char *dir = tracefs_dir(why);
@@ -281,23 +279,23 @@ static int check_tracepoints(struct tracer *t, struct kernel_btf *kb,
 }
 
 static bool hook_wanted(const struct hook *h, enum attach_mode mode,
-			const struct config *cfg)
+			const struct attach_opts *o)
 {
 	if ((h->mode != mode && h->mode != MODE_AUTO) ||
-	    !(h->syscalls & cfg->events))
+	    !(h->syscalls & o->events))
 		return false;
 	switch (h->when) {
 	case COMPAT:
-		return cfg->compat;
+		return o->compat;
 	case FOLLOW:
-		return cfg->command != NULL;
+		return o->follow;
 	default:
 		return true;
 	}
 }
 
 __attribute__((format(printf, 3, 0)))
-static void mark_uncovered(struct tracer *t, unsigned int paths,
+static void mark_uncovered(struct hookset *t, unsigned int paths,
 			   const char *fmt, const char *arg)
 {
 	int p;
@@ -321,14 +319,14 @@ static const char *func_problem(struct kernel_btf *kb, const struct mode *m,
 }
 
 /* Whether the mode loads h on this kernel; says why a path is left out. */
-static bool select_hook(struct tracer *t, const struct hook *h,
-			const struct config *cfg, struct kernel_btf *kb)
+static bool select_hook(struct hookset *t, const struct hook *h,
+			const struct attach_opts *o, struct kernel_btf *kb)
 {
 	const char *problem;
 
-	if (h->when == COMPAT && h->mode == t->mode && !cfg->compat)
+	if (h->when == COMPAT && h->mode == t->mode && !o->compat)
 		mark_uncovered(t, h->paths, "these need %s", "--compat");
-	if (!hook_wanted(h, t->mode, cfg))
+	if (!hook_wanted(h, t->mode, o))
 		return false;
 	problem = h->func ? func_problem(kb, &modes[t->mode], h->func) : NULL;
 	if (problem)
@@ -336,7 +334,7 @@ static bool select_hook(struct tracer *t, const struct hook *h,
 	return !problem;
 }
 
-static int select_programs(struct tracer *t, const struct config *cfg,
+static int select_programs(struct hookset *t, const struct attach_opts *o,
 			   struct kernel_btf *kb, char *why)
 {
 	const struct bpf_prog_skeleton *p;
@@ -349,7 +347,7 @@ static int select_programs(struct tracer *t, const struct config *cfg,
 			return -EINVAL;
 		}
 		bpf_program__set_autoload(*p->prog,
-					  select_hook(t, &h, cfg, kb));
+					  select_hook(t, &h, o, kb));
 	}
 	if (t->uncovered[PATH_NATIVE][0]) {
 		snprintf(why, WHY_LEN, "%s", t->uncovered[PATH_NATIVE]);
@@ -358,8 +356,8 @@ static int select_programs(struct tracer *t, const struct config *cfg,
 	return 0;
 }
 
-int attach_select(struct tracer *t, const struct candidate *c,
-		  const struct config *cfg, struct kernel_btf *kb, char *why)
+int attach_select(struct hookset *t, const struct candidate *c,
+		  const struct attach_opts *o, struct kernel_btf *kb, char *why)
 {
 	int err;
 
@@ -368,7 +366,7 @@ int attach_select(struct tracer *t, const struct candidate *c,
 	t->lossy = false;
 	memset(t->uncovered, 0, sizeof(t->uncovered));
 	err = modes[t->mode].check(t, kb, why);
-	return err ? err : select_programs(t, cfg, kb, why);
+	return err ? err : select_programs(t, o, kb, why);
 }
 
 int attach_funcs(const char *names[], int max)
@@ -404,7 +402,7 @@ static const char *hook_target(const struct hook *h,
 }
 
 /* A kretprobe through tracefs, or what libbpf makes of the program. */
-static struct bpf_link *attach_one(struct tracer *t, const struct hook *h,
+static struct bpf_link *attach_one(struct hookset *t, const struct hook *h,
 				   const struct bpf_prog_skeleton *p,
 				   char *why)
 {
@@ -420,7 +418,7 @@ static struct bpf_link *attach_one(struct tracer *t, const struct hook *h,
 }
 
 /* Attaches the selected exits (exit) or entries (!exit). */
-static int attach_pass(struct tracer *t, bool exit, char *why)
+static int attach_pass(struct hookset *t, bool exit, char *why)
 {
 	const struct bpf_prog_skeleton *p;
 	struct hook h;
@@ -443,7 +441,7 @@ static int attach_pass(struct tracer *t, bool exit, char *why)
 	return 0;
 }
 
-uint64_t attach_entry_misses(const struct tracer *t)
+uint64_t attach_entry_misses(const struct hookset *t)
 {
 	const struct bpf_prog_skeleton *p;
 	struct bpf_prog_info info;
@@ -463,20 +461,20 @@ uint64_t attach_entry_misses(const struct tracer *t)
 	return n;
 }
 
-/* The tracer whose kretprobes an exit() must still remove. */
-static struct tracer *live;
+/* The hookset whose kretprobes an exit() must still remove. */
+static struct hookset *live;
 
 static void destroy_live(void)
 {
 	if (live)
-		tracer_destroy(live);
+		attach_destroy(live);
 }
 
 /*
  * Exits come before entries: an exit attached without its entry reports
  * nothing, while an entry without its exit would leave calls unpaired.
  */
-int attach_links(struct tracer *t, char *why)
+int attach_links(struct hookset *t, char *why)
 {
 	static bool registered;
 	int err;
@@ -489,7 +487,7 @@ int attach_links(struct tracer *t, char *why)
 }
 
 /* tracefs refuses to remove a kretprobe while a link still uses it. */
-void tracer_detach(struct tracer *t)
+void attach_detach(struct hookset *t)
 {
 	if (t->skel)
 		shmtrace_bpf__detach(t->skel);
@@ -497,9 +495,9 @@ void tracer_detach(struct tracer *t)
 	kretprobes_remove();
 }
 
-void tracer_destroy(struct tracer *t)
+void attach_destroy(struct hookset *t)
 {
-	tracer_detach(t);
+	attach_detach(t);
 	shmtrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 	live = NULL;

@@ -7,11 +7,19 @@
 #define SHMTRACE_ATTACH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "btfcache.h"
-#include "cli.h"
 #include "util.h"
 
 struct shmtrace_bpf;
+
+enum attach_mode {
+	MODE_AUTO,
+	MODE_FENTRY,
+	MODE_KPROBE,
+	MODE_TRACEPOINT,
+	MODE_MAX,
+};
 
 /*
  * How a call reaches the kernel; include/arch/ names them for the
@@ -24,8 +32,8 @@ enum entry_path {
 	NR_PATHS,
 };
 
-
-struct tracer {
+/* One mode's programs, loaded and attached, and what they cover. */
+struct hookset {
 	struct shmtrace_bpf *skel;
 	enum attach_mode mode;
 	char uncovered[NR_PATHS][WHY_LEN];	/* why a path is not covered */
@@ -33,6 +41,13 @@ struct tracer {
 	bool lossy;		/* kretprobes with the kernel's few instances */
 	const char *tracefs;	/* where kprobe mode makes its kretprobes */
 	uint64_t kernel_missed;	/* returns they missed, of any caller */
+};
+
+/* What of the command line decides which programs a mode loads. */
+struct attach_opts {
+	unsigned int events;	/* 1 << enum shm_syscall */
+	bool compat;		/* --compat */
+	bool follow;		/* -- COMMAND */
 };
 
 /* A mode to try, and whether it may be one that can lose calls. */
@@ -70,24 +85,24 @@ const char *entry_path_name(enum entry_path path);
  * Before load: checks the kernel can do mode, selects its programs. The
  * functions it hooks are looked up in kb.
  */
-int attach_select(struct tracer *t, const struct candidate *c,
-		  const struct config *cfg, struct kernel_btf *kb, char *why);
+int attach_select(struct hookset *t, const struct candidate *c,
+		  const struct attach_opts *o, struct kernel_btf *kb, char *why);
 /* The kernel functions the BPF object can hook; returns how many. */
 int attach_funcs(const char *names[], int max);
 /* After load: attaches the selected programs. */
-int attach_links(struct tracer *t, char *why);
+int attach_links(struct hookset *t, char *why);
 /*
  * The calls whose entry program the kernel skipped (it was already running
  * on that CPU: recursion_misses, 5.12+): nothing else knows of them.
  */
-uint64_t attach_entry_misses(const struct tracer *t);
+uint64_t attach_entry_misses(const struct hookset *t);
 /*
  * Detaches every program, so that the maps and the ring buffer hold their
  * final counts; the kernel's count of missed returns goes into
  * t->kernel_missed.
  */
-void tracer_detach(struct tracer *t);
-/* Detaches and frees everything; safe on a partly set up tracer. */
-void tracer_destroy(struct tracer *t);
+void attach_detach(struct hookset *t);
+/* Detaches and frees everything; safe on a partly set up hookset. */
+void attach_destroy(struct hookset *t);
 
 #endif /* SHMTRACE_ATTACH_H */

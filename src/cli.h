@@ -5,7 +5,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "output.h"
+#include <linux/types.h>
+#include "attach.h"
+#include "fmt.h"
+#include "shmtrace.h"
 
 /* Documented exit statuses. */
 enum exit_status {
@@ -14,14 +17,6 @@ enum exit_status {
 	EXIT_USAGE = 2,		/* bad command line */
 	EXIT_LOST = 3,		/* the trace ran but events were lost */
 	EXIT_FAIL_ON = 4,	/* something --fail-on names happened */
-};
-
-enum attach_mode {
-	MODE_AUTO,
-	MODE_FENTRY,
-	MODE_KPROBE,
-	MODE_TRACEPOINT,
-	MODE_MAX,
 };
 
 /* "auto", "fentry", ...: what --attach takes. */

@@ -315,14 +315,14 @@ int container_cgroup(const char *prefix, uint64_t *cgroup_id, char *path,
 	char dir[PATH_MAX];
 
 	if (cgroup2_mount(dir, sizeof(dir))) {
-		snprintf(why, 256, "no cgroup v2 hierarchy is mounted");
+		snprintf(why, WHY_LEN, "no cgroup v2 hierarchy is mounted");
 		return -1;
 	}
 	memset(&search, 0, sizeof(search));
 	search.prefix = prefix;
 	nftw(dir, visit, 16, FTW_PHYS | FTW_ACTIONRETVAL);
 	if (search.matches != 1) {
-		snprintf(why, 256, search.matches ?
+		snprintf(why, WHY_LEN, search.matches ?
 			 "more than one container's id starts so" :
 			 "no container's cgroup v2 directory under %s has that id", dir);
 		return -1;

@@ -5,7 +5,6 @@
 #include <sys/shm.h>
 #include <linux/types.h>
 #include "decode.h"
-#include "syscalls.h"
 #include "util.h"
 
 struct xlat {
@@ -243,11 +242,9 @@ void decode_ret(struct sink *s, int64_t ret)
 		put_s64(s, ret);
 }
 
-void decode_syscall_ret(struct sink *s, unsigned int syscall, int64_t ret)
+void decode_result(struct sink *s, int64_t ret, bool addr)
 {
-	const struct syscall_desc *d = syscall_desc(syscall);
-
-	if (d && d->ret == RET_ADDR && !ret_is_error(ret))
+	if (addr && !ret_is_error(ret))
 		decode_addr(s, ret);
 	else
 		decode_ret(s, ret);

@@ -40,8 +40,8 @@ const char *errno_name(int64_t err);
 void decode_errno(struct sink *s, int64_t err);
 /* A syscall result: the value in decimal, or the errno's name. */
 void decode_ret(struct sink *s, int64_t ret);
-/* The same for syscall: an address in hex where it returns one. */
-void decode_syscall_ret(struct sink *s, unsigned int syscall, int64_t ret);
+/* The same, or an address in hex if the syscall returns one (addr). */
+void decode_result(struct sink *s, int64_t ret, bool addr);
 
 /* Userspace's own kind of loss, after the kernel's: a record too short. */
 #define LOSS_MALFORMED LOSS_MAX

@@ -4,7 +4,6 @@
 #include <sys/shm.h>
 #include "decode.h"
 #include "findings.h"
-#include "output.h"
 
 #define WORLD_RW	0006	/* o+r, o+w */
 

@@ -105,3 +105,92 @@ void put_us(struct sink *s, uint64_t ns)
 	put_char(s, '.');
 	put_dec(s, ns % 1000, 3);
 }
+
+/*
+ * comm is chosen by the traced program (prctl, exec): anything but
+ * printable ASCII becomes \xHH so that a line stays one record of
+ * whitespace-free fields and no escape sequence reaches a terminal.
+ */
+void put_comm_text(struct sink *s, const char *comm, size_t n)
+{
+	size_t i;
+
+	if (!n || !comm[0]) {
+		put_str(s, "\\x00");
+		return;
+	}
+	for (i = 0; i < n && comm[i]; i++) {
+		unsigned char c = comm[i];
+
+		if (c == '\\') {
+			put_str(s, "\\\\");
+		} else if (c > ' ' && c < 0x7f) {
+			put_char(s, c);
+		} else {
+			put_escaped_byte(s, "\\x", c);
+		}
+	}
+}
+
+/* Length of the valid UTF-8 sequence at p, or 0 if there is none. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/*
+ * A JSON string of the bytes of str. Valid UTF-8 passes through, except
+ * C0 and C1 controls; a byte that is not valid UTF-8 becomes \u00XX, its
+ * Latin-1 reading, so the document stays valid JSON.
+ */
+void put_json_string(struct sink *s, const char *str, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)str;
+	size_t i = 0, len;
+
+	put_char(s, '"');
+	while (i < n && p[i]) {
+		if (p[i] == '"' || p[i] == '\\') {
+			put_char(s, '\\');
+			put_char(s, p[i++]);
+		} else if (p[i] >= 0x20 && p[i] < 0x7f) {
+			put_char(s, p[i++]);
+		} else if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 &&
+			   p[i + 1] <= 0x9f) {
+			put_escaped_byte(s, "\\u00", p[i + 1]);
+			i += 2;
+		} else if ((len = utf8_len(p + i, n - i))) {
+			put_mem(s, str + i, len);
+			i += len;
+		} else {
+			put_escaped_byte(s, "\\u00", p[i++]);
+		}
+	}
+	put_char(s, '"');
+}

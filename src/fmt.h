@@ -11,6 +11,12 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The output formats, -j or not. */
+enum out_format {
+	OUT_TEXT,
+	OUT_JSON,
+};
+
 struct sink {
 	char *buf;
 	size_t len;
@@ -48,6 +54,10 @@ void put_hex(struct sink *s, uint64_t v, int min_digits);
 void put_oct(struct sink *s, uint64_t v, int min_digits);
 /* prefix, then c in two lower-case hex digits: \x1b, \u001b. */
 void put_escaped_byte(struct sink *s, const char *prefix, unsigned char c);
+/* A process name (or any name from outside) as one whitespace-free field. */
+void put_comm_text(struct sink *s, const char *comm, size_t n);
+/* The first n bytes of str (or up to a NUL) as a JSON string. */
+void put_json_string(struct sink *s, const char *str, size_t n);
 /* Nanoseconds as microseconds with three decimals: 1234 is 1.234. */
 void put_us(struct sink *s, uint64_t ns);
 /* v right-aligned (width > 0) or left-aligned (width < 0) in spaces. */

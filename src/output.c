@@ -80,95 +80,6 @@ static void put_time(struct output *o, struct sink *s, uint64_t boot_ns)
 	}
 }
 
-/*
- * comm is chosen by the traced program (prctl, exec): anything but
- * printable ASCII becomes \xHH so that a line stays one record of
- * whitespace-free fields and no escape sequence reaches a terminal.
- */
-void put_comm_text(struct sink *s, const char *comm, size_t n)
-{
-	size_t i;
-
-	if (!n || !comm[0]) {
-		put_str(s, "\\x00");
-		return;
-	}
-	for (i = 0; i < n && comm[i]; i++) {
-		unsigned char c = comm[i];
-
-		if (c == '\\') {
-			put_str(s, "\\\\");
-		} else if (c > ' ' && c < 0x7f) {
-			put_char(s, c);
-		} else {
-			put_escaped_byte(s, "\\x", c);
-		}
-	}
-}
-
-/* Length of the valid UTF-8 sequence at p, or 0 if there is none. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
-/*
- * A JSON string of the bytes of str. Valid UTF-8 passes through, except
- * C0 and C1 controls; a byte that is not valid UTF-8 becomes \u00XX, its
- * Latin-1 reading, so the document stays valid JSON.
- */
-void put_json_string(struct sink *s, const char *str, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)str;
-	size_t i = 0, len;
-
-	put_char(s, '"');
-	while (i < n && p[i]) {
-		if (p[i] == '"' || p[i] == '\\') {
-			put_char(s, '\\');
-			put_char(s, p[i++]);
-		} else if (p[i] >= 0x20 && p[i] < 0x7f) {
-			put_char(s, p[i++]);
-		} else if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 &&
-			   p[i + 1] <= 0x9f) {
-			put_escaped_byte(s, "\\u00", p[i + 1]);
-			i += 2;
-		} else if ((len = utf8_len(p + i, n - i))) {
-			put_mem(s, str + i, len);
-			i += len;
-		} else {
-			put_escaped_byte(s, "\\u00", p[i++]);
-		}
-	}
-	put_char(s, '"');
-}
-
 /* A text column: its header, width and what it prints for an event. */
 struct column {
 	const char *name;
@@ -221,21 +132,19 @@ static bool put_stable(struct output *o, struct sink *s,
 	return true;
 }
 
-COLUMN_FN(col_pid)
+/* An id as it is, or under --stable as its ordinal (P1, T2, ...). */
+static void put_id(struct output *o, struct sink *s, enum ordinal_kind kind,
+		   uint32_t id)
 {
 	if (o->stable)
-		put_ordinal(o->stable, s, ORD_PID, 0, e->pid, ORD_USE);
+		put_ordinal(o->stable, s, kind, 0, id, ORD_USE);
 	else
-		put_u64(s, e->pid);
+		put_u64(s, id);
 }
 
-COLUMN_FN(col_tid)
-{
-	if (o->stable)
-		put_ordinal(o->stable, s, ORD_TID, 0, e->tid, ORD_USE);
-	else
-		put_u64(s, e->tid);
-}
+COLUMN_FN(col_pid) { put_id(o, s, ORD_PID, e->pid); }
+
+COLUMN_FN(col_tid) { put_id(o, s, ORD_TID, e->tid); }
 
 COLUMN_FN(col_uid) { put_u64(s, e->uid); }
 
@@ -286,7 +195,8 @@ COLUMN_FN(col_ret)
 		       e->syscall == SYS_SHMAT || (a && a->created > 0) ?
 		       ORD_NEW : ORD_USE))
 		return;
-	decode_syscall_ret(s, e->syscall, e->ret);
+	decode_result(s, e->ret, syscall_desc(e->syscall) &&
+			 syscall_desc(e->syscall)->ret == RET_ADDR);
 }
 
 COLUMN_FN(col_lat)

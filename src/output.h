@@ -11,11 +11,6 @@
 #include "shmtrace.h"
 #include "stable.h"
 
-enum out_format {
-	OUT_TEXT,
-	OUT_JSON,
-};
-
 struct column;
 
 struct time_cache {
@@ -57,8 +52,6 @@ void format_leak(struct output *o, struct sink *s, const struct segment *seg,
 		 bool own_ns);
 
 /* Exposed for the unit tests and the fuzzer. */
-void put_comm_text(struct sink *s, const char *comm, size_t n);
-void put_json_string(struct sink *s, const char *str, size_t n);
 void format_event(struct output *o, struct sink *s, const struct event *e,
 		  const struct annotation *a);
 

@@ -24,9 +24,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "attach.h"
+#include "tracer.h"
 #include "cli.h"
 #include "command.h"
 #include "compat32.h"
@@ -45,24 +44,15 @@
 
 #define POLL_MS 50
 #define LOSS_REPORT_MS 1000
-/* How long the end of a trace waits for the calls still in the kernel. */
-#define DRAIN_MS 200
-#define DEFAULT_BTF "/sys/kernel/btf/vmlinux"
 /* The largest pid a kernel hands out (PID_MAX_LIMIT on 64-bit). */
 #define PID_MAX_LIMIT (4 * 1024 * 1024)
 
 struct run {
 	const struct config *cfg;
 	struct tracer tracer;
-	struct ring_buffer *rb;
 	struct output *out;
 	struct segments *segs;
-	int cgroup_fd;		/* --cgroup's directory, or -1 */
-	int container_fd;	/* --container's cgroup directory, or -1 */
-	uint32_t ipc_ns;	/* --ipcns as an inode, or 0 */
 	struct containers *containers;
-	struct kernel_btf kb;
-	bool task_storage;	/* pair entry and exit in task storage */
 	struct summary summary;
 	struct command cmd;
 	bool have_cmd;
@@ -72,8 +62,8 @@ struct run {
 	uint64_t leaks;
 	unsigned int failed_on;	/* what of --fail-on happened */
 	uint64_t lost_reported[LOSS_REASONS];
-	uint64_t unfinished;	/* entries still waiting as the trace ended */
 	int out_err;		/* -errno from writing events */
+	char fatal[WHY_LEN];	/* what ended the trace early, if anything */
 	struct metrics *metrics;	/* --metrics, or NULL */
 	struct httpd *httpd;
 };
@@ -105,6 +95,23 @@ static void die(int status, const char *fmt, ...)
 }
 
 static bool verbose;
+
+/*
+ * After tracing has started, an error ends the trace rather than the
+ * process: finish() still flushes and reports what the run owes.
+ */
+__attribute__((format(printf, 2, 3)))
+static void stop_on_error(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	exiting = 1;
+	if (r->fatal[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->fatal, sizeof(r->fatal), fmt, ap);
+	va_end(ap);
+}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
@@ -143,55 +150,6 @@ static void check_environment(const struct config *cfg)
 		die(EXIT_RUNTIME,
 		    "kernel BTF not readable at %s (%s): the kernel needs CONFIG_DEBUG_INFO_BTF=y, or pass --btf FILE",
 		    btf, strerror(errno));
-}
-
-/* Where the cache lives: --cache-dir, $XDG_CACHE_HOME/shmtrace, /var/cache. */
-static const char *cache_dir(const struct config *cfg)
-{
-	static char dir[4096];
-	const char *xdg = getenv("XDG_CACHE_HOME");
-
-	if (cfg->no_cache)
-		return NULL;
-	if (cfg->cache_dir)
-		return cfg->cache_dir;
-	if (xdg && xdg[0] == '/') {
-		snprintf(dir, sizeof(dir), "%s/shmtrace", xdg);
-		return dir;
-	}
-	return "/var/cache/shmtrace";
-}
-
-/* The kernel's BTF: its identity and, if cached, what CO-RE needs. */
-static void open_kernel_btf(struct run *r)
-{
-	const char *funcs[KBTF_MAX_FUNCS];
-	char why[WHY_LEN], note[WHY_LEN + 4096];
-	size_t len;
-	const void *object = shmtrace_bpf__elf_bytes(&len);
-	int n = attach_funcs(funcs, KBTF_MAX_FUNCS);
-
-	if (n < 0)
-		die(EXIT_RUNTIME, "opening the BPF object failed (%s)",
-		    strerror(-n));
-	if (kbtf_open(&r->kb, r->cfg->btf ? r->cfg->btf : DEFAULT_BTF,
-		      cache_dir(r->cfg), funcs, n, object, len, why,
-		      sizeof(why), note, sizeof(note)))
-		die(EXIT_RUNTIME, "%s", why);
-	if (verbose && note[0])
-		fprintf(stderr, "shmtrace: %s\n", note);
-}
-
-/* After the banner: a later start finds what this one had to work out. */
-static void save_kernel_btf(struct run *r)
-{
-	char note[WHY_LEN + 4096];
-	size_t len;
-	const void *object = shmtrace_bpf__elf_bytes(&len);
-
-	kbtf_save(&r->kb, object, len, note, sizeof(note));
-	if (verbose && note[0])
-		fprintf(stderr, "shmtrace: %s\n", note);
 }
 
 /* --cgroup: checked before any BPF work, so a typo gets its own line. */
@@ -266,174 +224,6 @@ static int open_output(const struct config *cfg)
 	return fd;
 }
 
-/* Filters and sizes go into the BPF object between open and load. */
-static int configure(struct shmtrace_bpf *skel, const struct config *cfg,
-		     bool task_storage, uint32_t ipc_ns)
-{
-	struct shmtrace_bpf__rodata *ro = skel->rodata;
-
-	ro->filter_ipc_ns = ipc_ns;
-	ro->filter_tgid = cfg->pid;
-	ro->filter_tid = cfg->tid;
-	ro->filter_uid = cfg->uid;
-	ro->filter_key_on = cfg->key_on;
-	ro->filter_key = cfg->key;
-	ro->filter_comm_on = cfg->comm_on;
-	memcpy((char *)ro->filter_comm, cfg->comm, sizeof(cfg->comm));
-	ro->filter_failed = cfg->failed;
-	ro->events_mask = cfg->events;
-	ro->filter_cgroup_on = cfg->cgroup != NULL;
-	ro->filter_container_on = cfg->container != NULL;
-	ro->follow_on = cfg->command != NULL;
-	/* Wake the reader a few times per buffer; a timer does the rest. */
-	ro->wakeup_bytes = cfg->buffer_bytes / 8;
-	ro->use_task_storage = task_storage;
-	ro->use_task_btf = task_storage;	/* both came with 5.11 */
-	bpf_map__set_autocreate(skel->maps.task_starts, task_storage);
-	bpf_map__set_autocreate(skel->maps.starts, !task_storage);
-	return bpf_map__set_max_entries(skel->maps.events, cfg->buffer_bytes);
-}
-
-static int set_cgroup(struct shmtrace_bpf *skel, uint32_t slot, int fd)
-{
-	return bpf_map__update_elem(skel->maps.cgroup_filter, &slot,
-				    sizeof(slot), &fd, sizeof(fd), 0);
-}
-
-/* Map contents that need the maps to exist: after load, before attach. */
-static int fill_maps(struct run *r, char *why)
-{
-	struct shmtrace_bpf *skel = r->tracer.skel;
-	uint8_t one = 1;
-
-	if (r->cgroup_fd >= 0 &&
-	    set_cgroup(skel, CGROUP_SLOT_CGROUP, r->cgroup_fd)) {
-		snprintf(why, WHY_LEN, "cannot use cgroup %s: %s",
-			 r->cfg->cgroup, strerror(errno));
-		return -errno;
-	}
-	if (r->container_fd >= 0 &&
-	    set_cgroup(skel, CGROUP_SLOT_CONTAINER, r->container_fd)) {
-		snprintf(why, WHY_LEN, "cannot use container %s's cgroup: %s",
-			 r->cfg->container, strerror(errno));
-		return -errno;
-	}
-	if (r->have_cmd &&
-	    bpf_map__update_elem(skel->maps.followed, &r->cmd.pid,
-				 sizeof(r->cmd.pid), &one, sizeof(one), 0)) {
-		snprintf(why, WHY_LEN, "cannot follow the command: %s",
-			 strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
-static int try_mode(struct run *r, const struct candidate *c, char *why)
-{
-	struct tracer *t = &r->tracer;
-	const char *core = kbtf_core_path(&r->kb);
-	LIBBPF_OPTS(bpf_object_open_opts, opts,
-		    .btf_custom_path = core ? core : r->cfg->btf);
-	int err;
-
-	t->skel = shmtrace_bpf__open_opts(&opts);
-	if (!t->skel) {
-		snprintf(why, WHY_LEN, "opening the BPF object failed (%s)",
-			 strerror(errno));
-		return -errno;
-	}
-	err = configure(t->skel, r->cfg, r->task_storage, r->ipc_ns);
-	if (!err)
-		err = attach_select(t, c, r->cfg, &r->kb, why);
-	if (err)
-		return err;
-	err = shmtrace_bpf__load(t->skel);
-	if (err) {
-		char msg[128];
-
-		/* libbpf's own codes (4000 and up) are not errnos. */
-		libbpf_strerror(err, msg, sizeof(msg));
-		snprintf(why, WHY_LEN, "the kernel refused to load the %s programs (%s)",
-			 attach_mode_name(c->mode), msg);
-		return err;
-	}
-	err = fill_maps(r, why);
-	if (!err)
-		err = attach_links(t, why);
-	return err;
-}
-
-/*
- * Takes the first mode that loads and attaches; says why none did. A mode
- * comes back only if it failed for being inexact (-EAGAIN).
- */
-static void start_tracing(struct run *r)
-{
-	struct candidate c[MAX_CANDIDATES];
-	char why[WHY_LEN], all[MAX_CANDIDATES * (WHY_LEN + 16)] = "";
-	int err[MODE_MAX] = { 0 };
-	int i, n = attach_candidates(r->cfg->mode, c);
-
-	for (i = 0; i < n; i++) {
-		if (err[c[i].mode] && err[c[i].mode] != -EAGAIN)
-			continue;
-		why[0] = '\0';
-		err[c[i].mode] = try_mode(r, &c[i], why);
-		if (!err[c[i].mode])
-			return;
-		tracer_destroy(&r->tracer);
-		if (verbose)
-			fprintf(stderr, "shmtrace: %s: %s\n",
-				attach_mode_name(c[i].mode), why);
-		snprintf(all + strlen(all), sizeof(all) - strlen(all),
-			 "%s%s: %s", all[0] ? "; " : "",
-			 attach_mode_name(c[i].mode), why);
-	}
-	if (r->have_cmd)
-		kill(r->cmd.pid, SIGKILL);
-	die(EXIT_RUNTIME, "%s%s", n > 1 ? "no attach mode works: " : "", all);
-}
-
-/* Whether no compat caller can exist (asked only when it matters). */
-static bool compat_impossible(const struct tracer *t)
-{
-	return (t->uncovered[PATH_COMPAT][0] || t->uncovered[PATH_COMPAT_IPC][0]) &&
-	       !kernel_runs_32bit();
-}
-
-/*
- * Names every entry path that is not covered, grouped by reason; a kernel
- * that cannot run 32-bit programs has no such callers to cover.
- */
-static void print_uncovered(const struct tracer *t)
-{
-	bool no_compat = compat_impossible(t);
-	const char *sep = " (not covered: ";
-	int p, q;
-
-	if (no_compat)
-		fprintf(stderr, " (32-bit programs cannot run on this kernel)");
-	for (p = 0; p < NR_PATHS; p++) {
-		if (!t->uncovered[p][0] || !entry_path_name(p) ||
-		    (no_compat && p != PATH_NATIVE))
-			continue;
-		for (q = 0; q < p; q++)
-			if (!strcmp(t->uncovered[q], t->uncovered[p]))
-				break;
-		if (q < p)
-			continue;
-		fprintf(stderr, "%s%s", sep, entry_path_name(p));
-		for (q = p + 1; q < NR_PATHS; q++)
-			if (!strcmp(t->uncovered[q], t->uncovered[p]) &&
-			    entry_path_name(q))
-				fprintf(stderr, ", %s", entry_path_name(q));
-		fprintf(stderr, ": %s", t->uncovered[p]);
-		sep = "; ";
-	}
-	if (sep[0] == ';')
-		fputc(')', stderr);
-}
-
 static void print_banner(const struct run *r)
 {
 	const char *sep = "Tracing ";
@@ -447,10 +237,7 @@ static void print_banner(const struct run *r)
 			sep = ", ";
 		}
 	}
-	fprintf(stderr, " via %s", attach_mode_name(r->tracer.mode));
-	print_uncovered(&r->tracer);
-	if (r->tracer.lossy)
-		fprintf(stderr, " (calls can be lost: without tracefs, kretprobes run out under contention)");
+	tracer_describe(&r->tracer, stderr);
 	fprintf(stderr, "... Hit Ctrl-C to end.\n");
 }
 
@@ -521,8 +308,10 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (r->cfg->warn && r->cfg->format == OUT_TEXT)
 		report_findings(e, &a, found);
 	if (r->cfg->stable) {
-		if (stable_add(r->out->stable, e, &a))
-			die(EXIT_RUNTIME, "--stable: out of memory");
+		if (stable_add(r->out->stable, e, &a)) {
+			stop_on_error(r, "--stable: out of memory");
+			return -ENOMEM;
+		}
 	} else if (r->cfg->summary != SUMMARY_ONLY) {
 		err = output_event(r->out, e, &a);
 		if (err) {
@@ -541,35 +330,13 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return reopen_asked && !exiting ? -EINTR : 0;
 }
 
-static uint64_t read_losses(struct run *r, uint64_t *by_kind)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t vals[ncpu > 0 ? ncpu : 1], total = 0;
-	uint32_t k;
-	int c;
-
-	for (k = 0; k < LOSS_MAX; k++) {
-		by_kind[k] = 0;
-		if (ncpu <= 0 ||
-		    bpf_map__lookup_elem(r->tracer.skel->maps.losses, &k,
-					 sizeof(k), vals, sizeof(vals), 0))
-			continue;
-		for (c = 0; c < ncpu; c++)
-			by_kind[k] += vals[c];
-		total += by_kind[k];
-	}
-	return total;
-}
-
 /* One line per kind of loss that grew since the last report; the total. */
 static uint64_t report_losses(struct run *r)
 {
-	uint64_t by_kind[LOSS_REASONS], total = read_losses(r, by_kind), n;
+	uint64_t by_kind[LOSS_REASONS], n;
+	uint64_t total = tracer_losses(&r->tracer, by_kind);
 	int k;
 
-	by_kind[LOSS_EXIT_MISSED] += r->unfinished;
-	by_kind[LOSS_ENTRY_MISSED] = attach_entry_misses(&r->tracer);
-	total += r->unfinished + by_kind[LOSS_ENTRY_MISSED];
 	by_kind[LOSS_MALFORMED] = r->malformed;
 	if (r->metrics)
 		metrics_set_lost(r->metrics, by_kind);
@@ -609,10 +376,16 @@ static int setup_wait(struct run *r)
 	struct epoll_event ev = { .events = EPOLLIN };
 	int fd = epoll_create1(EPOLL_CLOEXEC);
 
-	if (fd < 0)
-		die(EXIT_RUNTIME, "epoll_create1: %s", strerror(errno));
-	if (epoll_ctl(fd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(r->rb), &ev))
-		die(EXIT_RUNTIME, "epoll_ctl: %s", strerror(errno));
+	if (fd < 0) {
+		stop_on_error(r, "epoll_create1: %s", strerror(errno));
+		return -1;
+	}
+	if (epoll_ctl(fd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(r->tracer.rb),
+		      &ev)) {
+		stop_on_error(r, "epoll_ctl: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
 	ev = (struct epoll_event){ .events = 0, .data.fd = r->out->fd };
 	/* Files cannot be watched (EPERM): they never lose their reader. */
 	epoll_ctl(fd, EPOLL_CTL_ADD, r->out->fd, &ev);
@@ -659,45 +432,6 @@ static void reopen_output(struct run *r)
 	}
 }
 
-/* The entries waiting for their exit, over every CPU. */
-static int64_t read_inflight(struct run *r)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	int64_t vals[ncpu > 0 ? ncpu : 1], sum = 0;
-	uint32_t zero = 0;
-	int c;
-
-	if (ncpu <= 0 ||
-	    bpf_map__lookup_elem(r->tracer.skel->maps.inflight, &zero,
-				 sizeof(zero), vals, sizeof(vals), 0))
-		return 0;
-	for (c = 0; c < ncpu; c++)
-		sum += vals[c];
-	return sum;
-}
-
-/*
- * As the trace ends, no new call starts, and the calls still inside the
- * kernel get DRAIN_MS to come out. Then every program is detached: an
- * entry still waiting belongs to a thread whose exit was lost (a
- * kretprobe that ran out, say, on a thread that has made no call since),
- * and can no longer be printed. Threads that exit are counted as they
- * go, by the reap program.
- */
-static void drain(struct run *r)
-{
-	uint64_t start = now_ms();
-	const struct timespec tick = { .tv_nsec = 1000000 };
-	int64_t n;
-
-	r->tracer.skel->bss->draining = true;
-	while (read_inflight(r) > 0 && now_ms() - start < DRAIN_MS)
-		nanosleep(&tick, NULL);
-	tracer_detach(&r->tracer);
-	n = read_inflight(r);
-	r->unfinished = n > 0 ? n : 0;
-}
-
 static void poll_loop(struct run *r)
 {
 	uint64_t start = now_ms(), last_loss = start;
@@ -707,10 +441,10 @@ static void poll_loop(struct run *r)
 		if (!wait_events(r, epfd))
 			break;
 		/* Records below the wakeup threshold arrive without a wakeup. */
-		err = ring_buffer__consume(r->rb);
+		err = ring_buffer__consume(r->tracer.rb);
 		if (err < 0 && err != -EINTR && err != -ECANCELED && !r->out_err)
-			die(EXIT_RUNTIME, "reading the ring buffer failed: %s",
-			    strerror(-err));
+			stop_on_error(r, "reading the ring buffer failed: %s",
+				      strerror(-err));
 		if (!r->out_err)
 			r->out_err = output_flush(r->out);
 		if (r->out_err)
@@ -727,11 +461,12 @@ static void poll_loop(struct run *r)
 			last_loss = now_ms();
 		}
 	}
-	close(epfd);
-	drain(r);
+	if (epfd >= 0)
+		close(epfd);
+	tracer_stop(&r->tracer);
 	/* What the kernel wrote before the stop still belongs to the trace. */
 	if (!r->out_err && (!r->cfg->count || r->events < r->cfg->count))
-		ring_buffer__consume(r->rb);
+		ring_buffer__consume(r->tracer.rb);
 	if (!r->out_err)
 		r->out_err = output_flush(r->out);
 }
@@ -756,7 +491,8 @@ static void start_command(struct run *r)
 
 	if (!err)
 		return;
-	tracer_destroy(&r->tracer);
+	/* The command never ran: the trace owes nothing. */
+	tracer_close(&r->tracer);
 	die(err == ENOENT ? 127 : 126, "cannot run %s: %s",
 	    r->cfg->command[0], strerror(err));
 }
@@ -853,9 +589,10 @@ static int finish(struct run *r)
 
 	print_stable(r);
 	print_summary(r);
-	if (verbose && r->tracer.mode == MODE_KPROBE && !r->tracer.lossy)
+	if (verbose && r->tracer.hooks.mode == MODE_KPROBE &&
+	    !r->tracer.hooks.lossy)
 		fprintf(stderr, "shmtrace: the kernel's kretprobes missed %llu returns, of any caller\n",
-			(unsigned long long)r->tracer.kernel_missed);
+			(unsigned long long)r->tracer.hooks.kernel_missed);
 	/* A record too short to read counts as lost too. */
 	lost = report_losses(r) + r->malformed +
 	       (r->out->stable ? r->out->stable->dropped : 0);
@@ -876,7 +613,9 @@ static int finish(struct run *r)
 			(unsigned long long)r->events,
 			r->events == 1 ? "" : "s", (unsigned long long)lost);
 	report_failed_on(r->failed_on);
-	if (r->out_err)
+	if (r->fatal[0])
+		fprintf(stderr, "shmtrace: %s\n", r->fatal);
+	if (r->out_err || r->fatal[0])
 		return EXIT_RUNTIME;
 	if (r->cfg->command && r->cmd_status)
 		return r->cmd_status;
@@ -909,6 +648,8 @@ int main(int argc, char **argv)
 	static struct stable stable;
 	struct config cfg;
 	struct run r = { .cfg = &cfg, .out = &out, .segs = &segs };
+	struct tracer_targets tg;
+	char why[MAX_CANDIDATES * (WHY_LEN + 16)];
 	int status, err;
 
 	argv[0] = "shmtrace";	/* getopt names us in its messages */
@@ -916,16 +657,14 @@ int main(int argc, char **argv)
 	verbose = cfg.verbose;
 	libbpf_set_print(libbpf_print);
 	check_environment(&cfg);
-	open_kernel_btf(&r);
-	r.cgroup_fd = open_cgroup(cfg.cgroup);
-	r.container_fd = open_container(cfg.container);
-	r.ipc_ns = resolve_ipcns(cfg.ipcns);
+	tg = (struct tracer_targets){
+		.cgroup_fd = open_cgroup(cfg.cgroup),
+		.container_fd = open_container(cfg.container),
+		.ipc_ns = resolve_ipcns(cfg.ipcns),
+	};
 	r.containers = containers_new();
 	if (!r.containers)
 		die(EXIT_RUNTIME, "out of memory");
-	/* Asked once, not per attach mode: 5.10 has only the hash. */
-	r.task_storage =
-		libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
 	output_init(&out, open_output(&cfg), cfg.format, cfg.timestamps);
 	/* --stable shows every call alike, created= included. */
 	out.lifecycle = cfg.events != 1u << SYS_SHMGET || cfg.stable;
@@ -939,31 +678,32 @@ int main(int argc, char **argv)
 		if (err)
 			die(EXIT_RUNTIME, "cannot fork: %s", strerror(-err));
 		r.have_cmd = true;
+		tg.follow_pid = r.cmd.pid;
 	}
 
-	start_tracing(&r);
-	r.rb = ring_buffer__new(bpf_map__fd(r.tracer.skel->maps.events),
-				handle_event, &r, NULL);
-	if (!r.rb)
-		die(EXIT_RUNTIME, "cannot map the ring buffer: %s",
-		    strerror(errno));
+	if (tracer_open(&r.tracer, &cfg, &tg, handle_event, &r, why,
+			sizeof(why))) {
+		if (r.have_cmd)
+			kill(r.cmd.pid, SIGKILL);
+		die(EXIT_RUNTIME, "%s", why);
+	}
 	/* After attaching: a segment made meanwhile is in the events too. */
 	segments_init(&segs, "/proc/sysvipc/shm", ns_inode("/proc/self/ns/ipc"));
 	if (r.metrics) {
-		metrics_set_mode(r.metrics, attach_mode_name(r.tracer.mode));
+		metrics_set_mode(r.metrics, attach_mode_name(r.tracer.hooks.mode));
 		err = metrics_watch_segments(r.metrics, segs.path, segs.own_ns);
 		if (err)
-			die(EXIT_RUNTIME, "--metrics: cannot start a thread: %s",
-			    strerror(err));
+			stop_on_error(&r, "--metrics: cannot start a thread: %s",
+				      strerror(err));
 	}
 	print_banner(&r);
-	save_kernel_btf(&r);
+	tracer_save_btf(&r.tracer);
 	/* --stable's header comes with its events, at the end. */
 	if (cfg.header && cfg.summary != SUMMARY_ONLY && !cfg.stable)
 		output_header(&out);
 	/* The header comes before anything the command prints. */
 	r.out_err = output_flush(&out);
-	if (r.have_cmd)
+	if (r.have_cmd && !exiting)
 		start_command(&r);
 
 	poll_loop(&r);
@@ -974,8 +714,6 @@ int main(int argc, char **argv)
 	summary_free(&r.summary);
 	stable_free(&stable);
 	containers_free(r.containers);
-	ring_buffer__free(r.rb);
-	tracer_destroy(&r.tracer);
-	kbtf_close(&r.kb);
+	tracer_close(&r.tracer);
 	return status;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "cli.h"
 #include "shmtrace.skel.h"
 #include "syscalls.h"
 

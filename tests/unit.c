@@ -1201,8 +1201,9 @@ static void test_lifecycle_decoders(void)
 	run_u32_cases("decode_shmctl_cmd", shmctl_cmd_cases,
 		      ARRAY_SIZE(shmctl_cmd_cases), decode_shmctl_cmd);
 	for (i = 0; i < ARRAY_SIZE(rets); i++) {
-		tc_begin(&tc, "decode_syscall_ret %s", rets[i].out);
-		decode_syscall_ret(text_init(&t), rets[i].sys, rets[i].ret);
+		tc_begin(&tc, "decode_result %s", rets[i].out);
+		decode_result(text_init(&t), rets[i].ret,
+			      syscall_desc(rets[i].sys)->ret == RET_ADDR);
 		expect_text(&tc, &t, rets[i].out);
 		tc_end(&tc);
 	}
