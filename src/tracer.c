@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "compat32.h"
@@ -211,7 +213,7 @@ int tracer_open(struct tracer *t, const struct config *cfg,
 {
 	int err;
 
-	*t = (struct tracer){ .cfg = cfg };
+	*t = (struct tracer){ .cfg = cfg, .epfd = -1 };
 	err = open_kernel_btf(t, why, why_len);
 	if (err)
 		return err;
@@ -294,7 +296,8 @@ static uint64_t percpu_sum(const struct bpf_map *map, uint32_t key)
 	return sum;
 }
 
-uint64_t tracer_losses(struct tracer *t, uint64_t by_kind[LOSS_REASONS])
+/* The losses so far by kind (LOSS_MALFORMED left 0); their total. */
+static uint64_t tracer_losses(struct tracer *t, uint64_t by_kind[LOSS_REASONS])
 {
 	uint64_t total = 0;
 	uint32_t k;
@@ -307,6 +310,63 @@ uint64_t tracer_losses(struct tracer *t, uint64_t by_kind[LOSS_REASONS])
 	for (k = 0; k < LOSS_REASONS; k++)
 		total += by_kind[k];
 	return total;
+}
+
+uint64_t tracer_report_losses(struct tracer *t,
+			      uint64_t by_kind[LOSS_REASONS])
+{
+	uint64_t total = tracer_losses(t, by_kind), n;
+	int k;
+
+	for (k = 0; k < LOSS_REASONS; k++) {
+		if (by_kind[k] <= t->lost_reported[k])
+			continue;
+		n = by_kind[k] - t->lost_reported[k];
+		fprintf(stderr, "shmtrace: lost %llu event%s (%s)\n",
+			(unsigned long long)n, n == 1 ? "" : "s",
+			loss_reason(k));
+		t->lost_reported[k] = by_kind[k];
+	}
+	return total;
+}
+
+/*
+ * One epoll set for the ring buffer's wakeups and for the output: a pipe
+ * whose reader left reports EPOLLERR at once, so that `| head -1` ends an
+ * idle trace too, not only at the next event's write.
+ */
+static int watch(struct tracer *t, int out_fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	t->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (t->epfd < 0)
+		return -errno;
+	if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(t->rb),
+		      &ev))
+		return -errno;
+	ev = (struct epoll_event){ .events = 0, .data.fd = out_fd };
+	/* Files cannot be watched (EPERM): they never lose their reader. */
+	epoll_ctl(t->epfd, EPOLL_CTL_ADD, out_fd, &ev);
+	return 0;
+}
+
+int tracer_wait(struct tracer *t, int out_fd, int ms)
+{
+	struct epoll_event evs[2];
+	int i, n, err;
+
+	if (t->epfd < 0) {
+		err = watch(t, out_fd);
+		if (err)
+			return err;
+	}
+	n = epoll_wait(t->epfd, evs, 2, ms);
+	for (i = 0; i < n; i++)
+		if (evs[i].data.fd == out_fd &&
+		    (evs[i].events & (EPOLLERR | EPOLLHUP)))
+			return -EPIPE;
+	return 0;
 }
 
 /* The entries waiting for their exit (a sum of +1s and -1s). */
@@ -334,10 +394,15 @@ void tracer_stop(struct tracer *t)
 	attach_detach(&t->hooks);
 	n = inflight(t);
 	t->unfinished = n > 0 ? n : 0;
+	if (t->cfg->verbose && t->hooks.mode == MODE_KPROBE && !t->hooks.lossy)
+		fprintf(stderr, "shmtrace: the kernel's kretprobes missed %llu returns, of any caller\n",
+			(unsigned long long)t->hooks.kernel_missed);
 }
 
 void tracer_close(struct tracer *t)
 {
+	if (t->epfd >= 0)
+		close(t->epfd);
 	ring_buffer__free(t->rb);
 	t->rb = NULL;
 	attach_destroy(&t->hooks);

@@ -32,6 +32,8 @@ struct tracer {
 	bool task_storage;	/* pair entry and exit in task storage */
 	struct ring_buffer *rb;
 	uint64_t unfinished;	/* entries still waiting as the trace ended */
+	uint64_t lost_reported[LOSS_REASONS];
+	int epfd;		/* the ring buffer's and the output's, or -1 */
 };
 
 /*
@@ -45,8 +47,17 @@ int tracer_open(struct tracer *t, const struct config *cfg,
 void tracer_describe(const struct tracer *t, FILE *f);
 /* After the banner: a later start finds what this one had to work out. */
 void tracer_save_btf(struct tracer *t);
-/* The losses so far by kind (LOSS_MALFORMED left 0); their total. */
-uint64_t tracer_losses(struct tracer *t, uint64_t by_kind[LOSS_REASONS]);
+/*
+ * The losses so far by kind (LOSS_MALFORMED left 0), a line on stderr for
+ * each kind that grew since the last call; their total.
+ */
+uint64_t tracer_report_losses(struct tracer *t,
+			      uint64_t by_kind[LOSS_REASONS]);
+/*
+ * Waits up to ms for records (or a signal); -EPIPE once out_fd's reader
+ * has gone away, or -errno.
+ */
+int tracer_wait(struct tracer *t, int out_fd, int ms);
 /*
  * Ends tracing: no new call starts, the calls inside the kernel get a
  * moment to finish, and then nothing runs any more. What is still in the

@@ -5,6 +5,8 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +19,15 @@
 
 /* A buffer for why something failed, one line of stderr. */
 #define WHY_LEN 256
+
+/* The one line an error gets on stderr: "shmtrace: " and the message. */
+__attribute__((format(printf, 1, 0)))
+static inline void error_line(const char *fmt, va_list ap)
+{
+	fputs("shmtrace: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
 
 /* Milliseconds on CLOCK_MONOTONIC: for intervals, not for dates. */
 static inline uint64_t now_ms(void)
