@@ -175,8 +175,10 @@ static int check_fentry(struct hookset *t, struct kernel_btf *kb, char *why)
 
 	(void)t;
 	if (id < 0) {
-		snprintf(why, WHY_LEN, "this kernel has no %s", func);
-		return -ENOENT;
+		snprintf(why, WHY_LEN, id == -ENOENT ? "this kernel has no %s" :
+			 "this kernel's BTF could not be read to look %s up",
+			 func);
+		return id;
 	}
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", ret0, 2, &opts);
 	if (fd < 0) {
@@ -310,9 +312,12 @@ static const char *func_problem(struct kernel_btf *kb, const struct mode *m,
 				const char *func)
 {
 	bool struct_arg;
+	int id = kbtf_func(kb, func, &struct_arg);
 
-	if (kbtf_func(kb, func, &struct_arg) < 0)
+	if (id == -ENOENT)
 		return "this kernel has no %s";
+	if (id < 0)
+		return "this kernel's BTF could not be read to look %s up";
 	if (m->reads_btf_args && !struct_arg)
 		return "this kernel's BTF does not describe the struct pt_regs argument of %s, so fentry cannot read it";
 	return NULL;

@@ -115,7 +115,12 @@ struct raw_btf {
 	uint32_t n;		/* ids 1 .. n - 1 */
 };
 
-/* How long a type's record is; 0 for a kind this code does not know. */
+/*
+ * How long a type's record is; 0 for a kind this code does not know (a
+ * newer kernel's): the walk then refuses the whole file, and libbpf's
+ * parse answers instead, rather than every later function reading as
+ * absent.
+ */
 static size_t type_len(const struct btf_type *t)
 {
 	size_t vlen = btf_vlen(t);
@@ -169,10 +174,13 @@ static int raw_index(struct raw_btf *r, const void *data, size_t len)
 		return -EINVAL;
 	r->off = NULL;
 	r->n = 1;
-	while (pos + sizeof(struct btf_type) <= h->type_len) {
-		n = type_len((const struct btf_type *)(r->types + pos));
-		if (!n || pos + n > h->type_len)
-			break;
+	while (pos < h->type_len) {
+		n = pos + sizeof(struct btf_type) <= h->type_len ?
+		    type_len((const struct btf_type *)(r->types + pos)) : 0;
+		if (!n || pos + n > h->type_len) {
+			free(r->off);
+			return -EPROTO;
+		}
 		if (r->n >= cap) {
 			cap = cap ? 2 * cap : 65536;
 			off = realloc(r->off, cap * sizeof(*off));
@@ -252,6 +260,34 @@ int kbtf_lookup_raw(const void *data, size_t len, struct kfunc *funcs,
 	return 0;
 }
 
+/* What libbpf's parse says of each function: the walk's fallback. */
+int kbtf_lookup_btf(const struct btf *btf, struct kfunc *funcs, int nfuncs)
+{
+	const struct btf_type *t;
+	int i, id;
+
+	for (i = 0; i < nfuncs; i++) {
+		funcs[i].struct_arg = 0;
+		funcs[i].id = btf__find_by_name_kind(btf, funcs[i].name,
+						     BTF_KIND_FUNC);
+		if (funcs[i].id < 0) {
+			funcs[i].id = -1;
+			continue;
+		}
+		t = btf__type_by_id(btf, btf__type_by_id(btf, funcs[i].id)->type);
+		if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 1)
+			continue;
+		id = btf__resolve_type(btf, btf_params(t)[0].type);
+		t = id < 0 ? NULL : btf__type_by_id(btf, id);
+		if (!t || !btf_is_ptr(t))
+			continue;
+		id = btf__resolve_type(btf, t->type);
+		t = id < 0 ? NULL : btf__type_by_id(btf, id);
+		funcs[i].struct_arg = t && btf_is_struct(t);
+	}
+	return 0;
+}
+
 /* The whole file; an ELF one through libbpf, which finds its .BTF. */
 static int lookup_funcs(struct kernel_btf *kb)
 {
@@ -280,6 +316,12 @@ static int lookup_funcs(struct kernel_btf *kb)
 		data = btf ? btf__raw_data(btf, &len) : NULL;
 	}
 	err = data ? kbtf_lookup_raw(data, len, kb->funcs, kb->nfuncs) : -EINVAL;
+	if (err == -EPROTO) {
+		btf__free(btf);
+		btf = btf__parse(kb->path, NULL);
+		err = btf ? kbtf_lookup_btf(btf, kb->funcs, kb->nfuncs) : -EPROTO;
+	}
+	kb->lookup_err = err;
 	btf__free(btf);
 	free(buf);
 	return err;
@@ -289,8 +331,11 @@ int kbtf_func(struct kernel_btf *kb, const char *func, bool *struct_arg)
 {
 	int i;
 
-	if (!kb->looked_up && lookup_funcs(kb))
-		return -ENOENT;
+	if (!kb->looked_up)
+		lookup_funcs(kb);
+	/* Unreadable is not absent: a mode must not drop out for it. */
+	if (kb->lookup_err)
+		return kb->lookup_err;
 	for (i = 0; i < kb->nfuncs; i++) {
 		if (strcmp(kb->funcs[i].name, func))
 			continue;

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct btf;
+
 #define KBTF_MAX_FUNCS 16
 #define KBTF_FUNC_LEN 48
 
@@ -31,6 +33,7 @@ struct kernel_btf {
 	struct kfunc funcs[KBTF_MAX_FUNCS];
 	int nfuncs;
 	bool looked_up;		/* funcs hold the answers */
+	int lookup_err;		/* 0, or why the BTF could not be read */
 	bool cached;		/* funcs and the minimal BTF came from the cache */
 	int core_fd;		/* the minimal BTF (a memfd), or -1 */
 	char core_path[32];	/* /proc/self/fd/N, for libbpf */
@@ -62,5 +65,7 @@ void kbtf_close(struct kernel_btf *kb);
 /* Exposed for the unit tests. */
 int kbtf_lookup_raw(const void *data, size_t len, struct kfunc *funcs,
 		    int nfuncs);
+/* The same through libbpf's parse, for BTF the raw walk refuses (-EPROTO). */
+int kbtf_lookup_btf(const struct btf *btf, struct kfunc *funcs, int nfuncs);
 
 #endif /* SHMTRACE_BTFCACHE_H */

@@ -1676,6 +1676,48 @@ static void test_format_stable(void)
 }
 
 /*
+ * A kind the walk does not know (a newer kernel's) before the wrappers:
+ * the walk refuses the file, where it used to stop there and read every
+ * later function as absent, which moved shmtrace to another mode.
+ */
+static void test_btf_unknown_kind(void)
+{
+	struct kfunc funcs[] = { { .name = "__x64_sys_shmget" } };
+	struct btf *btf = btf__new_empty();
+	const struct btf_header *h;
+	struct btf_type *t;
+	const void *raw;
+	uint32_t len;
+	struct tcase tc;
+	int i = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+
+	int func;
+
+	btf__add_float(btf, "f", 4);
+	func = btf__add_func(btf, "__x64_sys_shmget", BTF_FUNC_GLOBAL,
+			     btf__add_func_proto(btf, i));
+	raw = btf__raw_data(btf, &len);
+	{
+		char copy[len];
+
+		memcpy(copy, raw, len);
+		h = (const void *)copy;
+		/* The float, after the int's 16 bytes, becomes kind 31. */
+		t = (void *)(copy + h->hdr_len + h->type_off + 16);
+		t->info = (t->info & ~(0x1fu << 24)) | 31u << 24;
+		tc_begin(&tc, "kbtf_lookup_raw: an unknown kind before the wrappers refuses the file");
+		expect_u64(&tc, (uint64_t)-EPROTO,
+			   (uint64_t)(int64_t)kbtf_lookup_raw(copy, len, funcs, 1));
+		tc_end(&tc);
+		tc_begin(&tc, "kbtf_lookup_raw: the same BTF without it finds the wrapper");
+		expect_u64(&tc, 0, kbtf_lookup_raw(raw, len, funcs, 1));
+		expect_u64(&tc, func, funcs[0].id);
+		tc_end(&tc);
+	}
+	btf__free(btf);
+}
+
+/*
  * The raw BTF walk against libbpf's own writer: a function whose argument
  * is a struct pointer through a typedef and const, one whose argument is
  * a pointer to a forward declaration (5.10), one with no argument, and
@@ -1725,6 +1767,15 @@ static void test_btf_lookup(void)
 	tc_begin(&tc, "kbtf_lookup_raw: absent");
 	expect_u64(&tc, (uint64_t)-1, (uint64_t)(int64_t)funcs[3].id);
 	tc_end(&tc);
+	{
+		struct kfunc again[ARRAY_SIZE(funcs)];
+
+		memcpy(again, funcs, sizeof(again));
+		tc_begin(&tc, "kbtf_lookup_btf: libbpf's parse gives the walk's answers");
+		expect_u64(&tc, 0, kbtf_lookup_btf(btf, again, ARRAY_SIZE(again)));
+		expect_u64(&tc, 0, memcmp(again, funcs, sizeof(again)));
+		tc_end(&tc);
+	}
 	tc_begin(&tc, "kbtf_lookup_raw: a truncated BTF is refused");
 	expect_u64(&tc, 1, kbtf_lookup_raw(raw, len - 1, funcs, 1) < 0);
 	tc_end(&tc);
@@ -1738,6 +1789,7 @@ static void test_btf_lookup(void)
 	}
 	tc_end(&tc);
 	btf__free(btf);
+	test_btf_unknown_kind();
 
 	tc_begin(&tc, "hash_bytes: streaming in 8-byte multiples is one hash");
 	expect_u64(&tc, hash_bytes(hash_bytes(7, "0123456789abcdef", 8), "89abcdefXYZ", 11),
