@@ -153,6 +153,14 @@ int attach_candidates(enum attach_mode requested,
 	return ARRAY_SIZE(any);
 }
 
+/* Why func cannot be hooked, as a format for its name, if BTF says so. */
+static const char *func_missing(int id)
+{
+	if (id == -ENOENT)
+		return "this kernel has no %s";
+	return id < 0 ? "this kernel's BTF could not be read to look %s up" : NULL;
+}
+
 /*
  * Some kernels refuse every fentry program (EPERM here), and some load
  * them but cannot attach them (arm64 before 6.4: ENOTSUPP, 524): a
@@ -171,13 +179,12 @@ static int check_fentry(struct hookset *t, struct kernel_btf *kb, char *why)
 	LIBBPF_OPTS(bpf_prog_load_opts, opts,
 		    .expected_attach_type = BPF_TRACE_FENTRY,
 		    .attach_btf_id = id);
+	const char *missing = func_missing(id);
 	int fd, link;
 
 	(void)t;
-	if (id < 0) {
-		snprintf(why, WHY_LEN, id == -ENOENT ? "this kernel has no %s" :
-			 "this kernel's BTF could not be read to look %s up",
-			 func);
+	if (missing) {
+		snprintf(why, WHY_LEN, missing, func);
 		return id;
 	}
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", ret0, 2, &opts);
@@ -246,7 +253,6 @@ static int check_kprobes(struct hookset *t, struct kernel_btf *kb, char *why)
 	t->tracefs = tracefs_dir(reason);
 	if (t->tracefs && !kretprobes_usable(t->tracefs, reason)) {
 		kretprobes_sweep(t->tracefs);
-		t->lossy = false;
 		return 0;
 	}
 	if (!t->lossy_ok) {
@@ -312,12 +318,10 @@ static const char *func_problem(struct kernel_btf *kb, const struct mode *m,
 				const char *func)
 {
 	bool struct_arg;
-	int id = kbtf_func(kb, func, &struct_arg);
+	const char *missing = func_missing(kbtf_func(kb, func, &struct_arg));
 
-	if (id == -ENOENT)
-		return "this kernel has no %s";
-	if (id < 0)
-		return "this kernel's BTF could not be read to look %s up";
+	if (missing)
+		return missing;
 	if (m->reads_btf_args && !struct_arg)
 		return "this kernel's BTF does not describe the struct pt_regs argument of %s, so fentry cannot read it";
 	return NULL;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -99,7 +100,7 @@ static int stable_take(struct pipeline *p, const struct event *e,
 	(void)found;
 	if (!stable_add(p->out->stable, e, a))
 		return 0;
-	snprintf(p->fatal, sizeof(p->fatal), "--stable: out of memory");
+	pipeline_fail(p, "--stable: out of memory");
 	return -ENOMEM;
 }
 
@@ -181,6 +182,17 @@ static const struct consumer all_consumers[] = {
 
 _Static_assert(sizeof(all_consumers) / sizeof(all_consumers[0]) <= MAX_CONSUMERS,
 	       "MAX_CONSUMERS");
+
+void pipeline_fail(struct pipeline *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->fatal[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->fatal, sizeof(p->fatal), fmt, ap);
+	va_end(ap);
+}
 
 void pipeline_init(struct pipeline *p, const struct config *cfg,
 		   struct output *out, struct segments *segs,

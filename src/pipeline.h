@@ -49,6 +49,9 @@ void pipeline_init(struct pipeline *p, const struct config *cfg,
  * -errno, with out_err or fatal set, to end the trace.
  */
 int pipeline_event(struct pipeline *p, const void *data, size_t size);
+/* Ends the trace early for what fmt says; the first such error is kept. */
+__attribute__((format(printf, 2, 3)))
+void pipeline_fail(struct pipeline *p, const char *fmt, ...);
 /* What the consumers owe at the end: --stable's events, -s's table. */
 void pipeline_finish(struct pipeline *p);
 /* -W and --fail-on=leak: the segments nobody removed, once, at the end. */

@@ -80,14 +80,14 @@ static bool verbose;
 __attribute__((format(printf, 2, 3)))
 static void stop_on_error(struct run *r, const char *fmt, ...)
 {
+	char why[WHY_LEN];
 	va_list ap;
 
 	exiting = 1;
-	if (r->pipe.fatal[0])
-		return;
 	va_start(ap, fmt);
-	vsnprintf(r->pipe.fatal, sizeof(r->pipe.fatal), fmt, ap);
+	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
+	pipeline_fail(&r->pipe, "%s", why);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
