@@ -371,9 +371,6 @@ out:
 	return 0;
 }
 
-#define CAT(a, b)	a##b
-#define XCAT(a, b)	CAT(a, b)
-
 /*
  * The syscall arguments, read from the caller's registers that the
  * wrappers take: straight from BTF (fentry), or through CO-RE (kprobe,
@@ -396,70 +393,7 @@ out:
 	(compat_call(r) ? COMPAT_ENTER(how, r, sys) :			\
 			  NATIVE_ENTER(how, r, sys))
 
-/*
- * Program names say what userspace needs to know (src/attach.c reads
- * them): KIND_PATH..._[SYSCALL], e.g. kretprobe_compat_shmat. A program
- * without a syscall in its name reports them all.
- *
- * fentry/fexit and kprobe/kretprobe on one syscall wrapper.
- */
-#define WRAPPER_HOOKS(name, func, enter, ...)				\
-SEC("fentry/" XSTR(func))						\
-int BPF_PROG(fentry_##name, struct pt_regs *regs)			\
-{									\
-	return enter(DIRECT, regs, ##__VA_ARGS__);			\
-}									\
-SEC("fexit/" XSTR(func))						\
-int BPF_PROG(fexit_##name, struct pt_regs *regs, long ret)		\
-{									\
-	return on_exit(ret);						\
-}									\
-SEC("kprobe/" XSTR(func))						\
-int BPF_KPROBE(kprobe_##name, struct pt_regs *regs)			\
-{									\
-	return enter(CORE, regs, ##__VA_ARGS__);			\
-}									\
-SEC("kretprobe/" XSTR(func))						\
-int BPF_KRETPROBE(kretprobe_##name, long ret)				\
-{									\
-	return on_exit(ret);						\
-}
-
-/* The architecture's wrappers (include/arch/), by the paths they serve. */
-#define ENTER_native		NATIVE_ENTER
-#define ENTER_compat		COMPAT_ENTER
-#define ENTER_native_compat	NATIVE_COMPAT_ENTER
-#define SYS_ID_ALIAS(NAME, sys, nargs)	SYS_ID_##sys = SYS_##NAME,
-enum { SHM_SYSCALLS(SYS_ID_ALIAS) };
-
-#define WRAPPER(paths, sys, func)					\
-	WRAPPER_HOOKS(paths##_##sys, func, ENTER_##paths, SYS_ID_##sys)
-
-ARCH_WRAPPERS(WRAPPER)
-
-/*
- * Tracepoints: syscalls:* sees native callers only (it is not emitted for
- * compat tasks). A program may not read past the event's arguments
- * (attach fails with EACCES), hence the argument count.
- */
-#define TP_ARGS_1(ctx)	(ctx)->args[0], 0, 0
-#define TP_ARGS_3(ctx)	(ctx)->args[0], (ctx)->args[1], (ctx)->args[2]
-
-#define TRACEPOINT_HOOKS(NAME, sys, nargs)				\
-SEC("tracepoint/syscalls/sys_enter_" #sys)				\
-int tpenter_native_##sys(struct trace_event_raw_sys_enter *ctx)		\
-{									\
-	return on_enter(SYS_##NAME, ABI_NATIVE, TP_ARGS_##nargs(ctx), 0); \
-}									\
-SEC("tracepoint/syscalls/sys_exit_" #sys)				\
-int tpexit_native_##sys(struct trace_event_raw_sys_exit *ctx)		\
-{									\
-	return on_exit(ctx->ret);					\
-}
-
-SHM_SYSCALLS(TRACEPOINT_HOOKS)
-
-#ifdef COMPAT_IPC_WRAPPER
+#ifdef COMPAT_NR_IPC
 #define IPCCALL_SHMAT	21	/* include/linux/ipc.h */
 #define IPCCALL_SHMDT	22
 #define IPCCALL_SHMGET	23
@@ -490,8 +424,6 @@ static __always_inline int on_ipc_enter(__u32 call, __u32 first,
 	on_ipc_enter(COMPAT_ARG_##how(r, 1), COMPAT_ARG_##how(r, 2),	\
 		     COMPAT_ARG_##how(r, 3), COMPAT_ARG_##how(r, 4),	\
 		     COMPAT_ARG_##how(r, 5))
-
-WRAPPER_HOOKS(ipc, COMPAT_IPC_WRAPPER, IPC_ENTER)
 #endif
 
 /* The compat syscall number's syscall, or SYS_MAX if not ours. */
@@ -520,8 +452,7 @@ static __always_inline bool compat_nr(long nr)
  * raw_syscalls fire for every syscall on the system: the number test
  * comes first so that unrelated calls cost a few comparisons.
  */
-SEC("raw_tracepoint/sys_enter")
-int XCAT(rawenter_, COMPAT_PATHS)(struct bpf_raw_tracepoint_args *ctx)
+static __always_inline int raw_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (void *)ctx->args[0];
 	long nr = ctx->args[1];
@@ -539,8 +470,7 @@ int XCAT(rawenter_, COMPAT_PATHS)(struct bpf_raw_tracepoint_args *ctx)
 
 #define MAX_ERRNO	4095
 
-SEC("raw_tracepoint/sys_exit")
-int XCAT(rawexit_, COMPAT_PATHS)(struct bpf_raw_tracepoint_args *ctx)
+static __always_inline int raw_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (void *)ctx->args[0];
 	long ret = ctx->args[1];
@@ -557,6 +487,134 @@ int XCAT(rawexit_, COMPAT_PATHS)(struct bpf_raw_tracepoint_args *ctx)
 		ret = (__u32)ret;
 	return on_exit(ret);
 }
+
+/* fentry/fexit and kprobe/kretprobe on one syscall wrapper, func. */
+#define WRAPPER_HOOKS(fentry, fexit, kprobe, kretprobe, func, enter, ...) \
+SEC("fentry/" #func)							\
+int BPF_PROG(fentry, struct pt_regs *regs)				\
+{									\
+	return enter(DIRECT, regs, ##__VA_ARGS__);			\
+}									\
+SEC("fexit/" #func)							\
+int BPF_PROG(fexit, struct pt_regs *regs, long ret)			\
+{									\
+	return on_exit(ret);						\
+}									\
+SEC("kprobe/" #func)							\
+int BPF_KPROBE(kprobe, struct pt_regs *regs)				\
+{									\
+	return enter(CORE, regs, ##__VA_ARGS__);			\
+}									\
+SEC("kretprobe/" #func)							\
+int BPF_KRETPROBE(kretprobe, long ret)					\
+{									\
+	return on_exit(ret);						\
+}
+
+/*
+ * Tracepoints: syscalls:* sees native callers only (it is not emitted for
+ * compat tasks). A program may not read past the event's arguments
+ * (attach fails with EACCES), hence the argument count.
+ */
+#define TP_ARGS_1(ctx)	(ctx)->args[0], 0, 0
+#define TP_ARGS_3(ctx)	(ctx)->args[0], (ctx)->args[1], (ctx)->args[2]
+
+#define TRACEPOINT_HOOKS(tpenter, tpexit, sys, id, nargs)		\
+SEC("tracepoint/syscalls/sys_enter_" #sys)				\
+int tpenter(struct trace_event_raw_sys_enter *ctx)			\
+{									\
+	return on_enter(id, ABI_NATIVE, TP_ARGS_##nargs(ctx), 0);	\
+}									\
+SEC("tracepoint/syscalls/sys_exit_" #sys)				\
+int tpexit(struct trace_event_raw_sys_exit *ctx)			\
+{									\
+	return on_exit(ctx->ret);					\
+}
+
+/* raw_syscalls, for the compat callers that syscalls:* does not see. */
+#define RAW_SYSCALL_HOOKS(rawenter, rawexit)				\
+SEC("raw_tracepoint/sys_enter")						\
+int rawenter(struct bpf_raw_tracepoint_args *ctx)			\
+{									\
+	return raw_enter(ctx);						\
+}									\
+SEC("raw_tracepoint/sys_exit")						\
+int rawexit(struct bpf_raw_tracepoint_args *ctx)			\
+{									\
+	return raw_exit(ctx);						\
+}
+
+/*
+ * Every program of the hook sets, by name. The name says what userspace
+ * needs to know, KIND_PATH..._[SYSCALL]: src/attach.c's hook_parse() reads
+ * the kind (fentry, kprobe, tpenter, ...), the entry paths (native, compat,
+ * ipc) and the syscall; one that names no syscall reports them all.
+ * tests/hooks.c checks every name against its section.
+ */
+TRACEPOINT_HOOKS(tpenter_native_shmget, tpexit_native_shmget, shmget, SYS_SHMGET, 3)
+TRACEPOINT_HOOKS(tpenter_native_shmat, tpexit_native_shmat, shmat, SYS_SHMAT, 3)
+TRACEPOINT_HOOKS(tpenter_native_shmdt, tpexit_native_shmdt, shmdt, SYS_SHMDT, 1)
+TRACEPOINT_HOOKS(tpenter_native_shmctl, tpexit_native_shmctl, shmctl, SYS_SHMCTL, 3)
+
+/*
+ * The architecture's syscall wrappers; never ksys_*, which some kernels
+ * inline into them and others do not.
+ */
+#if defined(__TARGET_ARCH_x86)
+/* Each ABI has wrappers of its own; 32-bit glibc calls ipc(2). */
+WRAPPER_HOOKS(fentry_native_shmget, fexit_native_shmget,
+	      kprobe_native_shmget, kretprobe_native_shmget,
+	      __x64_sys_shmget, NATIVE_ENTER, SYS_SHMGET)
+WRAPPER_HOOKS(fentry_compat_shmget, fexit_compat_shmget,
+	      kprobe_compat_shmget, kretprobe_compat_shmget,
+	      __ia32_sys_shmget, COMPAT_ENTER, SYS_SHMGET)
+WRAPPER_HOOKS(fentry_native_shmat, fexit_native_shmat,
+	      kprobe_native_shmat, kretprobe_native_shmat,
+	      __x64_sys_shmat, NATIVE_ENTER, SYS_SHMAT)
+WRAPPER_HOOKS(fentry_compat_shmat, fexit_compat_shmat,
+	      kprobe_compat_shmat, kretprobe_compat_shmat,
+	      __ia32_compat_sys_shmat, COMPAT_ENTER, SYS_SHMAT)
+WRAPPER_HOOKS(fentry_native_shmdt, fexit_native_shmdt,
+	      kprobe_native_shmdt, kretprobe_native_shmdt,
+	      __x64_sys_shmdt, NATIVE_ENTER, SYS_SHMDT)
+WRAPPER_HOOKS(fentry_compat_shmdt, fexit_compat_shmdt,
+	      kprobe_compat_shmdt, kretprobe_compat_shmdt,
+	      __ia32_sys_shmdt, COMPAT_ENTER, SYS_SHMDT)
+WRAPPER_HOOKS(fentry_native_shmctl, fexit_native_shmctl,
+	      kprobe_native_shmctl, kretprobe_native_shmctl,
+	      __x64_sys_shmctl, NATIVE_ENTER, SYS_SHMCTL)
+WRAPPER_HOOKS(fentry_compat_shmctl, fexit_compat_shmctl,
+	      kprobe_compat_shmctl, kretprobe_compat_shmctl,
+	      __ia32_compat_sys_shmctl, COMPAT_ENTER, SYS_SHMCTL)
+WRAPPER_HOOKS(fentry_ipc, fexit_ipc, kprobe_ipc, kretprobe_ipc,
+	      __ia32_compat_sys_ipc, IPC_ENTER)
+RAW_SYSCALL_HOOKS(rawenter_compat_ipc, rawexit_compat_ipc)
+#elif defined(__TARGET_ARCH_arm64)
+/*
+ * The compat table sends AArch32 shmget and shmdt to the native
+ * wrappers, which therefore serve both ABIs: there the ABI comes from the
+ * calling task's own state (COMPAT_CALL), not from which hook fired.
+ */
+WRAPPER_HOOKS(fentry_native_compat_shmget, fexit_native_compat_shmget,
+	      kprobe_native_compat_shmget, kretprobe_native_compat_shmget,
+	      __arm64_sys_shmget, NATIVE_COMPAT_ENTER, SYS_SHMGET)
+WRAPPER_HOOKS(fentry_native_shmat, fexit_native_shmat,
+	      kprobe_native_shmat, kretprobe_native_shmat,
+	      __arm64_sys_shmat, NATIVE_ENTER, SYS_SHMAT)
+WRAPPER_HOOKS(fentry_compat_shmat, fexit_compat_shmat,
+	      kprobe_compat_shmat, kretprobe_compat_shmat,
+	      __arm64_compat_sys_shmat, COMPAT_ENTER, SYS_SHMAT)
+WRAPPER_HOOKS(fentry_native_compat_shmdt, fexit_native_compat_shmdt,
+	      kprobe_native_compat_shmdt, kretprobe_native_compat_shmdt,
+	      __arm64_sys_shmdt, NATIVE_COMPAT_ENTER, SYS_SHMDT)
+WRAPPER_HOOKS(fentry_native_shmctl, fexit_native_shmctl,
+	      kprobe_native_shmctl, kretprobe_native_shmctl,
+	      __arm64_sys_shmctl, NATIVE_ENTER, SYS_SHMCTL)
+WRAPPER_HOOKS(fentry_compat_shmctl, fexit_compat_shmctl,
+	      kprobe_compat_shmctl, kretprobe_compat_shmctl,
+	      __arm64_compat_sys_old_shmctl, COMPAT_ENTER, SYS_SHMCTL)
+RAW_SYSCALL_HOOKS(rawenter_compat, rawexit_compat)
+#endif
 
 /*
  * A thread that exits with an entry still waiting never sees its exit:

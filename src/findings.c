@@ -67,7 +67,8 @@ unsigned int findings_check(const struct event *e,
 }
 
 void put_finding_reason(struct sink *s, enum finding f,
-			const struct event *e, const struct annotation *a)
+			const struct event *e, const struct annotation *a,
+			put_name_fn *put_name)
 {
 	switch (f) {
 	case FINDING_WORLD_ACCESS:
@@ -97,7 +98,7 @@ void put_finding_reason(struct sink *s, enum finding f,
 		break;
 	case FINDING_SHARED_IPC:
 		put_str(s, "container ");
-		put_comm_text(s, a->container, strlen(a->container));
+		put_name(s, a->container, strlen(a->container));
 		put_str(s, " uses the host's IPC namespace: the host and every container sharing it can reach these segments");
 		break;
 	default:

@@ -24,8 +24,9 @@ unsigned int findings_check(const struct event *e,
 			    const struct annotation *a);
 /* Its short name, e.g. "world-access". */
 const char *finding_name(enum finding f);
-/* Why it matters, for this call, as one line of text. */
+/* Why it matters, for this call, in one line; put_name escapes names. */
 void put_finding_reason(struct sink *s, enum finding f,
-			const struct event *e, const struct annotation *a);
+			const struct event *e, const struct annotation *a,
+			put_name_fn *put_name);
 
 #endif /* SHMTRACE_FINDINGS_H */

@@ -165,16 +165,15 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 }
 
 /*
- * A JSON string of the bytes of str. Valid UTF-8 passes through, except
- * C0 and C1 controls; a byte that is not valid UTF-8 becomes \u00XX, its
- * Latin-1 reading, so the document stays valid JSON.
+ * Valid UTF-8 passes through, except C0 and C1 controls; a byte that is
+ * not valid UTF-8 becomes \u00XX, its Latin-1 reading, so the document
+ * stays valid JSON.
  */
-void put_json_string(struct sink *s, const char *str, size_t n)
+void put_json_chars(struct sink *s, const char *str, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)str;
 	size_t i = 0, len;
 
-	put_char(s, '"');
 	while (i < n && p[i]) {
 		if (p[i] == '"' || p[i] == '\\') {
 			put_char(s, '\\');
@@ -192,5 +191,11 @@ void put_json_string(struct sink *s, const char *str, size_t n)
 			put_escaped_byte(s, "\\u00", p[i++]);
 		}
 	}
+}
+
+void put_json_string(struct sink *s, const char *str, size_t n)
+{
+	put_char(s, '"');
+	put_json_chars(s, str, n);
 	put_char(s, '"');
 }

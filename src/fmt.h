@@ -54,8 +54,15 @@ void put_hex(struct sink *s, uint64_t v, int min_digits);
 void put_oct(struct sink *s, uint64_t v, int min_digits);
 /* prefix, then c in two lower-case hex digits: \x1b, \u001b. */
 void put_escaped_byte(struct sink *s, const char *prefix, unsigned char c);
-/* A process name (or any name from outside) as one whitespace-free field. */
-void put_comm_text(struct sink *s, const char *comm, size_t n);
+/*
+ * A name from outside (a process's, a container's) in a format: one escaping
+ * rule per format, so that no name can end its field or its record.
+ */
+typedef void put_name_fn(struct sink *s, const char *name, size_t n);
+/* Text: one whitespace-free field of printable ASCII. */
+put_name_fn put_comm_text;
+/* JSON: the characters of a string, without its quotes. */
+put_name_fn put_json_chars;
 /* The first n bytes of str (or up to a NUL) as a JSON string. */
 void put_json_string(struct sink *s, const char *str, size_t n);
 /* Nanoseconds as microseconds with three decimals: 1234 is 1.234. */

@@ -163,6 +163,33 @@ COLUMN_FN(col_syscall)
 	put_str(s, syscall_name(e->syscall));
 }
 
+/*
+ * The value of what src names for e; false if it is unknown (a segment
+ * the tables do not know; a is NULL when there are no tables).
+ */
+static bool arg_value(enum arg_source src, const struct event *e,
+	       const struct annotation *a, uint64_t *v)
+{
+	switch (src) {
+	case SRC_ARG0:
+	case SRC_ARG1:
+	case SRC_ARG2:
+		*v = e->args[src - SRC_ARG0];
+		return true;
+	case SRC_KEY:
+		*v = a && a->key_known ? a->key : 0;
+		return a && a->key_known;
+	case SRC_SHMID:
+		*v = a && a->shmid >= 0 ? (uint64_t)a->shmid : 0;
+		return a && a->shmid >= 0;
+	case SRC_CREATED:
+		*v = a && a->created > 0;
+		return a && a->created >= 0;
+	default:
+		return false;
+	}
+}
+
 /* shmget names its key; the other calls, their segment's, if known. */
 COLUMN_FN(col_key)
 {
@@ -395,7 +422,7 @@ static void json_args(struct sink *s, const struct syscall_desc *d,
 static void json_findings(struct sink *s, const struct event *e,
 			  const struct annotation *a)
 {
-	unsigned int found = a ? findings_check(e, a) : 0;
+	unsigned int found = a ? a->findings : 0;
 	const char *sep = "";
 	int f;
 
@@ -408,7 +435,7 @@ static void json_findings(struct sink *s, const struct event *e,
 		put_str(s, "{\"finding\":\"");
 		put_str(s, finding_name(f));
 		put_str(s, "\",\"reason\":\"");
-		put_finding_reason(s, f, e, a);
+		put_finding_reason(s, f, e, a, put_json_chars);
 		put_str(s, "\"}");
 		sep = ",";
 	}

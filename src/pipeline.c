@@ -17,7 +17,7 @@
 struct consumer {
 	bool (*wanted)(const struct pipeline *p);
 	int (*add)(struct pipeline *p, const struct event *e,
-		   const struct annotation *a, unsigned int found);
+		   const struct annotation *a);
 	void (*finish)(struct pipeline *p);
 };
 
@@ -28,14 +28,13 @@ static bool fail_on_wanted(const struct pipeline *p)
 }
 
 static int fail_on_add(struct pipeline *p, const struct event *e,
-		       const struct annotation *a, unsigned int found)
+		       const struct annotation *a)
 {
 	unsigned int fail_on = p->cfg->fail_on;
 
-	(void)a;
 	if ((fail_on & FAIL_ERROR) && ret_is_error(e->ret))
 		p->failed_on |= FAIL_ERROR;
-	p->failed_on |= found & (fail_on & FAIL_FINDINGS ? ~0u : fail_on);
+	p->failed_on |= a->findings & (fail_on & FAIL_FINDINGS ? ~0u : fail_on);
 	return 0;
 }
 
@@ -46,7 +45,7 @@ static bool warn_lines_wanted(const struct pipeline *p)
 }
 
 static int warn_lines_add(struct pipeline *p, const struct event *e,
-			  const struct annotation *a, unsigned int found)
+			  const struct annotation *a)
 {
 	char buf[1024];
 	struct sink s = { .buf = buf, .cap = sizeof(buf) - 1 };
@@ -54,7 +53,7 @@ static int warn_lines_add(struct pipeline *p, const struct event *e,
 
 	(void)p;
 	for (f = 0; f < FINDING_MAX; f++) {
-		if (!(found & (1u << f)))
+		if (!(a->findings & (1u << f)))
 			continue;
 		s.len = 0;
 		put_str(&s, "shmtrace: finding: ");
@@ -66,7 +65,7 @@ static int warn_lines_add(struct pipeline *p, const struct event *e,
 		put_char(&s, ' ');
 		put_str(&s, syscall_name(e->syscall));
 		put_str(&s, ": ");
-		put_finding_reason(&s, f, e, a);
+		put_finding_reason(&s, f, e, a, put_comm_text);
 		put_char(&s, '\n');
 		if (write(STDERR_FILENO, s.buf, s.len) < 0)
 			break;
@@ -81,9 +80,8 @@ static bool events_wanted(const struct pipeline *p)
 }
 
 static int events_add(struct pipeline *p, const struct event *e,
-		      const struct annotation *a, unsigned int found)
+		      const struct annotation *a)
 {
-	(void)found;
 	p->out_err = output_event(p->out, e, a);
 	return p->out_err;
 }
@@ -95,9 +93,8 @@ static bool stable_wanted(const struct pipeline *p)
 }
 
 static int stable_take(struct pipeline *p, const struct event *e,
-		       const struct annotation *a, unsigned int found)
+		       const struct annotation *a)
 {
-	(void)found;
 	if (!stable_add(p->out->stable, e, a))
 		return 0;
 	pipeline_fail(p, "--stable: out of memory");
@@ -107,7 +104,7 @@ static int stable_take(struct pipeline *p, const struct event *e,
 static int put_kept(void *ctx, const struct event *e,
 		    const struct annotation *a)
 {
-	return events_add(ctx, e, a, 0);
+	return events_add(ctx, e, a);
 }
 
 static void stable_finish(struct pipeline *p)
@@ -133,10 +130,9 @@ static bool summary_wanted(const struct pipeline *p)
 }
 
 static int summary_take(struct pipeline *p, const struct event *e,
-			const struct annotation *a, unsigned int found)
+			const struct annotation *a)
 {
 	(void)a;
-	(void)found;
 	summary_add(&p->summary, e);
 	return 0;
 }
@@ -164,9 +160,9 @@ static bool metrics_wanted(const struct pipeline *p)
 }
 
 static int metrics_take(struct pipeline *p, const struct event *e,
-			const struct annotation *a, unsigned int found)
+			const struct annotation *a)
 {
-	metrics_add(p->metrics, e, a->container, a->created, found);
+	metrics_add(p->metrics, e, a->container, a->created, a->findings);
 	return 0;
 }
 
@@ -212,7 +208,6 @@ int pipeline_event(struct pipeline *p, const void *data, size_t size)
 	const struct event *e = data;
 	const struct config *cfg = p->cfg;
 	struct annotation a;
-	unsigned int found;
 	int i, err;
 
 	/* The buffer is shared with the kernel: trust no size. */
@@ -226,10 +221,9 @@ int pipeline_event(struct pipeline *p, const void *data, size_t size)
 	if (cfg->key_on && e->syscall != SYS_SHMGET &&
 	    (!a.key_known || a.key != cfg->key))
 		return 0;
-	found = cfg->fail_on || cfg->warn || p->metrics ?
-		findings_check(e, &a) : 0;
+	a.findings = findings_check(e, &a);
 	for (i = 0; i < p->n_consumers; i++) {
-		err = p->consumers[i]->add(p, e, &a, found);
+		err = p->consumers[i]->add(p, e, &a);
 		if (err)
 			return err;
 	}

@@ -60,6 +60,7 @@ struct annotation {
 	struct segment seg;	/* the segment as it was before the call */
 	bool seg_known;
 	const char *container;	/* the caller's container id, NULL: the host */
+	unsigned int findings;	/* what -W finds in the call: 1 << enum finding */
 };
 
 /* An IPC namespace whose segments the tables hold. */

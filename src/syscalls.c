@@ -112,26 +112,3 @@ enum arg_format arg_format(const struct syscall_arg *arg,
 		return FMT_S32;
 	return arg->format;
 }
-
-bool arg_value(enum arg_source src, const struct event *e,
-	       const struct annotation *a, uint64_t *v)
-{
-	switch (src) {
-	case SRC_ARG0:
-	case SRC_ARG1:
-	case SRC_ARG2:
-		*v = e->args[src - SRC_ARG0];
-		return true;
-	case SRC_KEY:
-		*v = a && a->key_known ? a->key : 0;
-		return a && a->key_known;
-	case SRC_SHMID:
-		*v = a && a->shmid >= 0 ? (uint64_t)a->shmid : 0;
-		return a && a->shmid >= 0;
-	case SRC_CREATED:
-		*v = a && a->created > 0;
-		return a && a->created >= 0;
-	default:
-		return false;
-	}
-}

@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "fmt.h"
-#include "segments.h"
 #include "shmtrace.h"
 
 #define MAX_ARGS 4
@@ -81,11 +80,5 @@ enum ret_kind syscall_ret_kind(const struct event *e);
 /* How arg reads for e: shmctl's shmid is no id for some commands. */
 enum arg_format arg_format(const struct syscall_arg *arg,
 			   const struct event *e);
-/*
- * The value of what src names for e; false if it is unknown (a segment
- * the tables do not know; a is NULL when there are no tables).
- */
-bool arg_value(enum arg_source src, const struct event *e,
-	       const struct annotation *a, uint64_t *v);
 
 #endif /* SHMTRACE_SYSCALLS_H */

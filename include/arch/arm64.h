@@ -13,19 +13,6 @@
 /* Entry paths, by enum entry_path (src/attach.h); no compat ipc(2). */
 #define ARCH_PATH_NAMES		{ "64-bit syscalls", "32-bit syscalls", NULL }
 
-/*
- * The wrappers fentry and kprobe hook, X(paths, syscall, function). The
- * compat table sends AArch32 shmget and shmdt to the native wrappers,
- * which therefore serve both ABIs: there the ABI comes from the calling
- * task's own state (COMPAT_CALL), not from which hook fired.
- */
-#define ARCH_WRAPPERS(X)					\
-	X(native_compat, shmget, __arm64_sys_shmget)		\
-	X(native, shmat, __arm64_sys_shmat)			\
-	X(compat, shmat, __arm64_compat_sys_shmat)		\
-	X(native_compat, shmdt, __arm64_sys_shmdt)		\
-	X(native, shmctl, __arm64_sys_shmctl)			\
-	X(compat, shmctl, __arm64_compat_sys_old_shmctl)
 /* The one whose presence says the kernel can be traced this way. */
 #define NATIVE_SHMGET_WRAPPER	__arm64_sys_shmget
 
@@ -35,9 +22,6 @@
 #define COMPAT_NR_shmdt		306
 #define COMPAT_NR_shmget	307
 #define COMPAT_NR_shmctl	308
-
-/* The entry paths raw_syscalls covers for compat callers (program name). */
-#define COMPAT_PATHS		compat
 
 /*
  * AArch32's r0-r6 are x0-x6. x0 is overwritten by the return value, so

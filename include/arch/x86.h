@@ -14,23 +14,8 @@
 #define ARCH_PATH_NAMES		{ "64-bit syscalls", "32-bit syscalls", \
 				  "32-bit ipc(2)" }
 
-/*
- * The wrappers fentry and kprobe hook, X(paths, syscall, function); never
- * ksys_*, which some kernels inline into them and others do not. Each ABI
- * has wrappers of its own.
- */
-#define ARCH_WRAPPERS(X)					\
-	X(native, shmget, __x64_sys_shmget)			\
-	X(compat, shmget, __ia32_sys_shmget)			\
-	X(native, shmat, __x64_sys_shmat)			\
-	X(compat, shmat, __ia32_compat_sys_shmat)		\
-	X(native, shmdt, __x64_sys_shmdt)			\
-	X(compat, shmdt, __ia32_sys_shmdt)			\
-	X(native, shmctl, __x64_sys_shmctl)			\
-	X(compat, shmctl, __ia32_compat_sys_shmctl)
 /* The one whose presence says the kernel can be traced this way. */
 #define NATIVE_SHMGET_WRAPPER	__x64_sys_shmget
-#define COMPAT_IPC_WRAPPER	__ia32_compat_sys_ipc
 
 /* arch/x86/entry/syscalls/syscall_32.tbl */
 #define COMPAT_NR(sys)		COMPAT_NR_##sys
@@ -39,9 +24,6 @@
 #define COMPAT_NR_shmat		397
 #define COMPAT_NR_shmdt		398
 #define COMPAT_NR_IPC		117
-
-/* The entry paths raw_syscalls covers for compat callers (program name). */
-#define COMPAT_PATHS		compat_ipc
 
 /* i386 passes arguments in bx, cx, dx, si, di; libbpf names x86_64's only. */
 #define COMPAT_REG1		bx

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "findings.h"
 #include "output.h"
 
 /* src/output.c flushes when less than this is left: a line must fit. */
@@ -786,6 +787,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
 	if (size > sizeof(e))
 		ap = annotation_from(data + sizeof(e), size - sizeof(e), &a);
+	/* As the pipeline annotates it. */
+	if (ap)
+		ap->findings = findings_check(&e, ap);
 
 	output_init(&o, -1, OUT_TEXT, false);
 	format_twice(&o, &e, ap, buf, sizeof(buf), &len);
