@@ -159,14 +159,14 @@ TEST_CFLAGS := -g -O1 -Wall -Wextra -Werror $(INCLUDES)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # Everything but main and what needs the kernel: the unit tests and fuzzers.
-PURE_SRCS := src/btfcache.c src/cli.c src/container.c src/decode.c src/findings.c src/fmt.c src/output.c src/stable.c src/syscalls.c \
+PURE_SRCS := src/btfcache.c src/cli.c src/container.c src/hashtab.c src/decode.c src/findings.c src/fmt.c src/output.c src/stable.c src/syscalls.c \
 	src/segments.c src/summary.c src/metrics.c
 
 $(OUTPUT)/unit: tests/unit.c $(PURE_SRCS) $(wildcard src/*.h) $(SKEL) | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) tests/unit.c $(PURE_SRCS) $(LIBS) -lm $(CHECK_LDFLAGS) -o $@
 
 # The BPF object's programs against what attach.c reads from their names.
-HOOKS_SRCS := src/attach.c src/kretprobes.c src/btfcache.c src/syscalls.c src/cli.c src/decode.c src/fmt.c src/findings.c src/output.c src/stable.c
+HOOKS_SRCS := src/attach.c src/kretprobes.c src/btfcache.c src/hashtab.c src/syscalls.c src/cli.c src/decode.c src/fmt.c src/findings.c src/output.c src/stable.c
 
 $(OUTPUT)/hooks: tests/hooks.c $(HOOKS_SRCS) $(wildcard src/*.h include/*.h include/arch/*.h) $(SKEL) | $(OUTPUT)
 	$(CC) $(TEST_CFLAGS) tests/hooks.c $(HOOKS_SRCS) $(LIBS) -lm $(CHECK_LDFLAGS) -o $@

@@ -11,12 +11,12 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "container.h"
+#include "hashtab.h"
 #include "util.h"
 
 #define FILEID_KERNFS	0xfe	/* a cgroup2 file handle: the cgroup's id */
 #define ID_SLOTS	1024	/* cgroups whose answer is known */
 #define PID_SLOTS	1024	/* callers in no cgroup v2 of their own */
-#define PROBES		8
 #define PID_TTL_MS	1000	/* a pid's answer, before pid reuse matters */
 
 enum id_kind {
@@ -202,22 +202,39 @@ static bool cgroup_path(struct containers *c, uint64_t cgroup_id, char *path,
 	return true;
 }
 
+static bool id_free(const struct hashtab *t, const void *slot)
+{
+	(void)t;
+	return !((const struct id_slot *)slot)->cgroup_id;
+}
+
+static bool id_holds(const struct hashtab *t, const void *slot,
+		     const void *key)
+{
+	(void)t;
+	return ((const struct id_slot *)slot)->cgroup_id ==
+	       *(const uint64_t *)key;
+}
+
+/*
+ * The cgroup's slot, new if *hit is false. Cgroup ids are never reused,
+ * so the ids of containers long gone would fill the cache for good: a full
+ * cache starts again.
+ */
 static struct id_slot *id_slot(struct containers *c, uint64_t cgroup_id,
 			       bool *hit)
 {
-	uint32_t h = hash_u64(cgroup_id);
-	struct id_slot *s;
-	int i;
+	const struct hashtab h = { c->ids, sizeof(c->ids[0]), ID_SLOTS,
+				   id_free, id_holds, NULL };
+	uint64_t hash = hashtab_hash(&cgroup_id, sizeof(cgroup_id));
+	struct id_slot *s = hashtab_insert(&h, hash, &cgroup_id);
 
-	for (i = 0; i < PROBES; i++) {
-		s = &c->ids[(h + i) % ID_SLOTS];
-		if (s->cgroup_id == cgroup_id || !s->cgroup_id) {
-			*hit = s->cgroup_id == cgroup_id;
-			return s;
-		}
+	if (!s) {
+		memset(c->ids, 0, sizeof(c->ids));
+		s = hashtab_insert(&h, hash, &cgroup_id);
 	}
-	*hit = false;
-	return &c->ids[h % ID_SLOTS];	/* full: the first probed gives way */
+	*hit = s->cgroup_id == cgroup_id;
+	return s;
 }
 
 /* A container named in /proc/PID/cgroup, any hierarchy (v1 on hybrid hosts). */
@@ -266,10 +283,12 @@ const char *container_of(struct containers *c, uint64_t cgroup_id,
 
 	if (!c)
 		return NULL;
+	if (!cgroup_id)
+		return by_pid(c, pid);
 	s = id_slot(c, cgroup_id, &hit);
 	if (hit)
 		return s->in_container ? s->id : by_pid(c, pid);
-	if (!cgroup_id || !cgroup_path(c, cgroup_id, path, sizeof(path)))
+	if (!cgroup_path(c, cgroup_id, path, sizeof(path)))
 		return by_pid(c, pid);
 	s->cgroup_id = cgroup_id;
 	s->in_container = container_from_path(path, s->id, sizeof(s->id));

@@ -9,6 +9,7 @@
 #include <time.h>
 #include "container.h"
 #include "findings.h"
+#include "hashtab.h"
 #include "metrics.h"
 #include "output.h"
 #include "syscalls.h"
@@ -143,44 +144,42 @@ void metrics_set_mode(struct metrics *m, const char *mode)
 	pthread_mutex_unlock(&m->lock);
 }
 
-/*
- * Open addressing over 1-based indexes (0: a free slot): the slot of the
- * entry same() recognises, else the free slot where it would go; NULL
- * when every slot holds another.
- */
-static uint16_t *probe(uint16_t *slots, unsigned int nslots, uint32_t h,
-		       bool (*same)(const struct counters *c, unsigned int i,
-				    const void *key),
-		       const struct counters *c, const void *key)
+/* Index slots: 1 + the entry's index in the counters' arrays; 0 is free. */
+static bool index_free(const struct hashtab *t, const void *slot)
 {
-	uint16_t *slot;
-	unsigned int i;
-
-	for (i = 0; i < nslots; i++) {
-		slot = &slots[(h + i) % nslots];
-		if (!*slot || same(c, *slot - 1, key))
-			return slot;
-	}
-	return NULL;
+	(void)t;
+	return !*(const uint16_t *)slot;
 }
 
-static bool same_source(const struct counters *c, unsigned int i,
+static bool same_source(const struct hashtab *t, const void *slot,
 			const void *key)
 {
-	return !memcmp(&c->sources[i], key, sizeof(c->sources[i]));
+	const struct counters *c = t->ctx;
+
+	return !memcmp(&c->sources[*(const uint16_t *)slot - 1], key,
+		       sizeof(struct source));
 }
 
-static bool same_row(const struct counters *c, unsigned int i, const void *key)
+static bool same_row(const struct hashtab *t, const void *slot,
+		     const void *key)
 {
-	return c->rows[i].key == *(const uint32_t *)key;
+	const struct counters *c = t->ctx;
+
+	return c->rows[*(const uint16_t *)slot - 1].key ==
+	       *(const uint32_t *)key;
 }
 
-/* The pair's source index; SOURCE_OTHER once METRICS_MAX_SOURCES are taken. */
+/*
+ * The pair's source index; SOURCE_OTHER once METRICS_MAX_SOURCES are
+ * taken, or where the table is full.
+ */
 static unsigned int source_of(struct metrics *m, const struct source *key)
 {
-	uint16_t *slot = probe(m->source_slots, SOURCE_SLOTS,
-			       hash_bytes(HASH_SEED, key, sizeof(*key)),
-			       same_source, &m->c, key);
+	const struct hashtab h = { m->source_slots, sizeof(uint16_t),
+				   SOURCE_SLOTS, index_free, same_source,
+				   &m->c };
+	uint16_t *slot = hashtab_insert(&h, hashtab_hash(key, sizeof(*key)),
+					key);
 
 	if (slot && *slot)
 		return *slot - 1;
@@ -195,8 +194,10 @@ static unsigned int source_of(struct metrics *m, const struct source *key)
 static struct call_row *row_of(struct metrics *m, uint32_t key,
 			       unsigned int limit)
 {
-	uint16_t *slot = probe(m->row_slots, ROW_SLOTS, hash_u64(key),
-			       same_row, &m->c, &key);
+	const struct hashtab h = { m->row_slots, sizeof(uint16_t), ROW_SLOTS,
+				   index_free, same_row, &m->c };
+	uint16_t *slot = hashtab_insert(&h, hashtab_hash(&key, sizeof(key)),
+					&key);
 
 	if (slot && *slot)
 		return &m->c.rows[*slot - 1];

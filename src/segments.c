@@ -13,66 +13,96 @@
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include "decode.h"
+#include "hashtab.h"
 #include "segments.h"
 #include "syscalls.h"
 #include "util.h"
 
-#define PROBES		32	/* slots looked at before giving up */
 #define REREAD_MS	10
 #define GC_MS		1000
 
-static uint32_t seg_hash(uint32_t ns, int32_t id)
+/* What a segment is known by: every namespace hands out the same ids. */
+struct seg_key {
+	uint32_t ns;
+	int32_t id;
+};
+
+static bool seg_free(const struct hashtab *t, const void *slot)
 {
-	return hash_u64((uint64_t)ns << 32 | (uint32_t)id);
+	(void)t;
+	return !((const struct segment *)slot)->used;
+}
+
+static bool seg_holds(const struct hashtab *t, const void *slot,
+		      const void *key)
+{
+	const struct segment *s = slot;
+	const struct seg_key *k = key;
+
+	(void)t;
+	return s->ns == k->ns && s->id == k->id;
+}
+
+static struct segment *seg_table(struct segments *t, uint32_t ns, int32_t id,
+				 bool insert)
+{
+	const struct hashtab h = { t->seg, sizeof(t->seg[0]), SEG_SLOTS,
+				   seg_free, seg_holds, NULL };
+	struct seg_key k = { ns, id };
+	uint64_t hash = hashtab_hash(&k, sizeof(k));
+
+	return insert ? hashtab_insert(&h, hash, &k) : hashtab_find(&h, hash, &k);
 }
 
 /* The slot holding (ns, id), or NULL. */
 static struct segment *seg_find(struct segments *t, uint32_t ns, int32_t id)
 {
-	uint32_t h = seg_hash(ns, id);
-	int i;
-
-	for (i = 0; i < PROBES; i++) {
-		struct segment *s = &t->seg[(h + i) % SEG_SLOTS];
-
-		if (s->used && s->id == id && s->ns == ns)
-			return s;
-	}
-	return NULL;
+	return seg_table(t, ns, id, false);
 }
 
-/* A slot for (ns, id): its own, a free one, or (table full) the first probed. */
-static struct segment *seg_slot(struct segments *t, uint32_t ns, int32_t id)
+/* Remembers s; a full table cannot, and its key shows as unknown. */
+static struct segment *seg_store(struct segments *t, const struct segment *s)
 {
-	uint32_t h = seg_hash(ns, id);
-	struct segment *s = seg_find(t, ns, id);
-	int i;
+	struct segment *slot = seg_table(t, s->ns, s->id, true);
 
-	if (s)
-		return s;
-	for (i = 0; i < PROBES; i++) {
-		s = &t->seg[(h + i) % SEG_SLOTS];
-		if (!s->used)
-			return s;
-	}
-	return &t->seg[h % SEG_SLOTS];
+	if (slot)
+		*slot = *s;
+	return slot;
 }
 
+/* A mapping is known by its process and address; no padding to hash. */
+struct att_key {
+	uint64_t addr;
+	uint32_t tgid;
+	uint32_t zero;
+};
+
+static bool att_free(const struct hashtab *t, const void *slot)
+{
+	(void)t;
+	return !((const struct attachment *)slot)->used;
+}
+
+static bool att_holds(const struct hashtab *t, const void *slot,
+		      const void *key)
+{
+	const struct attachment *a = slot;
+	const struct att_key *k = key;
+
+	(void)t;
+	return a->tgid == k->tgid && a->addr == k->addr;
+}
+
+/* The mapping's slot; for insert, a free one if need be, NULL when full. */
 static struct attachment *att_find(struct segments *t, uint32_t tgid,
-				   uint64_t addr, bool for_insert)
+				   uint64_t addr, bool insert)
 {
-	uint32_t h = hash_u64(addr ^ ((uint64_t)tgid << 48));
-	int i;
+	const struct hashtab h = { t->att, sizeof(t->att[0]), ATT_SLOTS,
+				   att_free, att_holds, NULL };
+	struct att_key k = { .addr = addr, .tgid = tgid };
+	uint64_t hash = hashtab_hash(&k, sizeof(k));
 
-	for (i = 0; i < PROBES; i++) {
-		struct attachment *a = &t->att[(h + i) % ATT_SLOTS];
-
-		if (a->used && a->tgid == tgid && a->addr == addr)
-			return a;
-		if (for_insert && !a->used)
-			return a;
-	}
-	return for_insert ? &t->att[h % ATT_SLOTS] : NULL;
+	return insert ? hashtab_insert(&h, hash, &k) : hashtab_find(&h, hash, &k);
 }
 
 /*
@@ -108,7 +138,7 @@ static int parse_table(struct segments *t, FILE *f, uint32_t ns, bool leaks)
 			known->leaked = true;
 			known->nattch = s.nattch;
 		} else if (!leaks && !known) {
-			*seg_slot(t, ns, id) = s;
+			seg_store(t, &s);
 		}
 		n++;
 	}
@@ -415,7 +445,7 @@ static int shmget_created(const struct segments *t, const struct event *e,
 static void note_shmget(struct segments *t, const struct event *e,
 			struct annotation *a)
 {
-	struct segment *s = seg_find(t, e->ipc_ns, e->ret);
+	struct segment *s = seg_find(t, e->ipc_ns, e->ret), fresh;
 
 	a->key_known = true;
 	a->key = e->args[0];
@@ -429,8 +459,7 @@ static void note_shmget(struct segments *t, const struct event *e,
 	a->created = shmget_created(t, e, s);
 	if (!a->created && s)
 		return;
-	s = seg_slot(t, e->ipc_ns, e->ret);
-	*s = (struct segment){
+	fresh = (struct segment){
 		.used = true,
 		.traced_create = a->created == 1,
 		.size = e->args[1],
@@ -443,7 +472,8 @@ static void note_shmget(struct segments *t, const struct event *e,
 		.mode = e->args[2] & 0777,
 		.cpid = a->created ? e->pid : 0,
 	};
-	memcpy(s->comm, e->comm, sizeof(s->comm));
+	memcpy(fresh.comm, e->comm, sizeof(fresh.comm));
+	seg_store(t, &fresh);
 }
 
 /*
@@ -490,6 +520,8 @@ static void note_shmat(struct segments *t, const struct event *e,
 	if (ret_is_error(e->ret))
 		return;
 	att = att_find(t, e->pid, e->ret, true);
+	if (!att)
+		return;		/* a full table: its shmdt names no segment */
 	*att = (struct attachment){
 		.used = true, .tgid = e->pid, .ns = e->ipc_ns,
 		.shmid = e->args[0],

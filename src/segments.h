@@ -8,7 +8,8 @@
  * A namespace's existing segments are read from its own table when its
  * first call is seen, and forgotten when it goes away. Tables have a fixed
  * size (memory stays flat however many namespaces come and go): when one
- * is full, an old entry gives way and its segment's key shows as unknown.
+ * is full where a segment or mapping would go (src/hashtab.h), it is not
+ * remembered, and the calls that name it show its key as unknown.
  */
 #ifndef SHMTRACE_SEGMENTS_H
 #define SHMTRACE_SEGMENTS_H

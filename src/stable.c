@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hashtab.h"
 #include "stable.h"
 #include "util.h"
 
@@ -86,43 +87,80 @@ int stable_replay(struct stable *st,
 	return 0;
 }
 
-static uint32_t slot_hash(enum ordinal_kind kind, uint32_t ns, uint64_t v)
-{
-	uint64_t h = (v ^ ((uint64_t)ns << 32 | kind)) * 0x9e3779b97f4a7c15ULL;
+/* What an ordinal names: a kind of value, in a namespace; no padding. */
+struct ordinal_key {
+	uint64_t value;
+	uint32_t ns;
+	uint32_t kind;
+};
 
-	return h >> 32;
+static bool ordinal_free(const struct hashtab *t, const void *slot)
+{
+	(void)t;
+	return !((const struct ordinal_slot *)slot)->ordinal;
 }
 
-static struct ordinal_slot *slot_find(struct ordinal_slot *slots,
-				      uint32_t nslots, enum ordinal_kind kind,
-				      uint32_t ns, uint64_t v)
+static bool ordinal_holds(const struct hashtab *t, const void *slot,
+			  const void *key)
 {
-	uint32_t i = slot_hash(kind, ns, v) & (nslots - 1);
+	const struct ordinal_slot *s = slot;
+	const struct ordinal_key *k = key;
+
+	(void)t;
+	return s->kind == k->kind && s->ns == k->ns && s->value == k->value;
+}
+
+static struct hashtab ordinal_table(struct ordinal_slot *slots, uint32_t n)
+{
+	return (struct hashtab){ slots, sizeof(*slots), n, ordinal_free,
+				 ordinal_holds, NULL };
+}
+
+static void *ordinal_slot(struct ordinal_slot *slots, uint32_t n,
+			  const struct ordinal_key *k, bool insert)
+{
+	const struct hashtab h = ordinal_table(slots, n);
+	uint64_t hash = hashtab_hash(k, sizeof(*k));
+
+	return insert ? hashtab_insert(&h, hash, k) : hashtab_find(&h, hash, k);
+}
+
+/* The slots again in a table of n; false where one finds no room there. */
+static bool slots_move(const struct stable *st, struct ordinal_slot *slots,
+		       uint32_t n)
+{
+	const struct ordinal_slot *o;
 	struct ordinal_slot *s;
 
-	for (;; i = (i + 1) & (nslots - 1)) {
-		s = &slots[i];
-		if (!s->ordinal ||
-		    (s->kind == kind && s->ns == ns && s->value == v))
-			return s;
-	}
-}
+	for (o = st->slots; o < st->slots + st->nslots; o++) {
+		struct ordinal_key k = { o->value, o->ns, o->kind };
 
-/* Doubles the table, keeping it at most half full; false: no memory. */
-static bool slots_grow(struct stable *st)
-{
-	uint32_t i, n = st->nslots ? 2 * st->nslots : 1024;
-	struct ordinal_slot *slots = calloc(n, sizeof(*slots)), *o, *s;
-
-	if (!slots)
-		return false;
-	for (i = 0; i < st->nslots; i++) {
-		o = &st->slots[i];
 		if (!o->ordinal)
 			continue;
-		s = slot_find(slots, n, o->kind, o->ns, o->value);
+		s = ordinal_slot(slots, n, &k, true);
+		if (!s)
+			return false;
 		*s = *o;
 	}
+	return true;
+}
+
+/*
+ * A full table grows, never forgets: an ordinal must keep naming its
+ * value to the end. Doubles until every slot finds room; false: no memory.
+ */
+static bool slots_grow(struct stable *st)
+{
+	uint32_t n = st->nslots ? st->nslots : 512;
+	struct ordinal_slot *slots = NULL;
+
+	do {
+		free(slots);
+		n *= 2;
+		slots = calloc(n, sizeof(*slots));
+		if (!slots)
+			return false;
+	} while (!slots_move(st, slots, n));
 	free(st->slots);
 	st->slots = slots;
 	st->nslots = n;
@@ -133,23 +171,29 @@ static bool slots_grow(struct stable *st)
 static struct ordinal_slot *live_slot(struct stable *st, enum ordinal_kind kind,
 				      uint32_t ns, uint64_t v)
 {
+	struct ordinal_key k = { v, ns, kind };
 	struct ordinal_slot *slot;
 
 	if (!st->nslots)
 		return NULL;
-	slot = slot_find(st->slots, st->nslots, kind, ns, v);
-	return slot->ordinal && !slot->gone ? slot : NULL;
+	slot = ordinal_slot(st->slots, st->nslots, &k, false);
+	return slot && !slot->gone ? slot : NULL;
 }
 
 /* Gives the value this ordinal, making its slot if need be; NULL: no memory. */
 static struct ordinal_slot *slot_set(struct stable *st, enum ordinal_kind kind,
 				     uint32_t ns, uint64_t v, uint32_t ordinal)
 {
-	struct ordinal_slot *slot;
+	struct ordinal_key k = { v, ns, kind };
+	struct ordinal_slot *slot = NULL;
 
-	if (2 * (st->used + 1) > st->nslots && !slots_grow(st))
-		return NULL;
-	slot = slot_find(st->slots, st->nslots, kind, ns, v);
+	if (2 * (st->used + 1) <= st->nslots)
+		slot = ordinal_slot(st->slots, st->nslots, &k, true);
+	while (!slot) {
+		if (!slots_grow(st))
+			return NULL;
+		slot = ordinal_slot(st->slots, st->nslots, &k, true);
+	}
 	if (!slot->ordinal) {
 		*slot = (struct ordinal_slot){ .value = v, .ns = ns,
 					       .kind = kind };

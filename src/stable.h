@@ -44,7 +44,7 @@ struct stable {
 	struct stable_rec *recs;
 	uint32_t n, cap;
 	uint64_t dropped;	/* events past STABLE_MAX_EVENTS */
-	struct ordinal_slot *slots;	/* open addressing, a power of two */
+	struct ordinal_slot *slots;	/* src/hashtab.h: a full one grows */
 	uint32_t nslots, used;
 	uint32_t next[ORD_MAX];	/* the last ordinal given, per kind */
 	/* What this event's NEW and LAST do, once its line is printed. */

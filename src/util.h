@@ -38,12 +38,6 @@ static inline uint64_t now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
-/* A hash table's hash of a number: Fibonacci hashing, 24 mixed bits. */
-static inline uint32_t hash_u64(uint64_t v)
-{
-	return (uint32_t)((v * 0x9e3779b97f4a7c15ULL) >> 40);
-}
-
 #define HASH_SEED 0xcbf29ce484222325ULL
 
 /*

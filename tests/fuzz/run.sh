@@ -17,8 +17,8 @@ CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 # NAME: the sources each target links.
 declare -A SOURCES=(
-	[cli]="tests/fuzz/fuzz_cli.c src/cli.c src/decode.c src/fmt.c src/syscalls.c src/findings.c src/output.c src/stable.c"
-	[format]="tests/fuzz/fuzz_format.c src/decode.c src/findings.c src/fmt.c src/output.c src/stable.c src/syscalls.c"
+	[cli]="tests/fuzz/fuzz_cli.c src/cli.c src/decode.c src/fmt.c src/syscalls.c src/findings.c src/output.c src/stable.c src/hashtab.c"
+	[format]="tests/fuzz/fuzz_format.c src/decode.c src/findings.c src/fmt.c src/output.c src/stable.c src/syscalls.c src/hashtab.c"
 )
 
 # build NAME: prints nothing on success, the compiler's errors otherwise.
