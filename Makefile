@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
-#   make               build ./shmtrace (installs missing Debian packages)
-#   sudo make run      build and trace every shmget on the system
-#   sudo make test     build and run the whole test suite
+#   make               build ./shmtrace (says what is missing, installs nothing)
+#   sudo make deps     install the Debian packages the build needs
+#   sudo make run      install, build and trace every shmget on the system
+#   sudo make test     install, build and run the whole test suite
 #   make check         the tests that need neither root nor BPF, in seconds
 #   make STATIC=1      a static binary, to copy onto another host
 #   make ARCH=arm64    cross-build ./shmtrace-arm64 (STATIC=1 too)
@@ -23,13 +24,16 @@ endif
 
 CLANG ?= clang
 LLVM_STRIP ?= llvm-strip
-BPFTOOL ?= bpftool
+# Debian keeps it in /usr/sbin, which is not on a user's PATH.
+BPFTOOL ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
 PREFIX ?= /usr/local
 VERSION := 0.1
 
 # Debian packages: to build, and additionally to run the tests, whose
 # QEMU guests are x86_64 and arm64 ones, with 32-bit programs in each.
 BUILD_PKGS := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make pkg-config
+# What a plain make looks for: libraries by pkg-config, tools by name.
+BUILD_LIBS := libbpf libelf zlib
 TEST_PKGS := jq libzstd-dev busybox-static libclang-rt-14-dev man-db util-linux podman runc \
 	qemu-system-x86 gcc-i686-linux-gnu \
 	qemu-system-arm gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf \
@@ -44,6 +48,8 @@ ifeq ($(ARCH),$(HOST_ARCH))
 OUTPUT := .output
 CC ?= gcc
 BIN ?= shmtrace
+BUILD_PKGS += gcc
+PKG_CONFIG := pkg-config
 # The unit tests and the hooks check run here, under the sanitizers.
 CHECK_LDFLAGS = $(SAN_FLAGS)
 else
@@ -53,6 +59,8 @@ OUTPUT := .output/$(ARCH)
 CC := $(GNU_TYPE_$(ARCH))-gcc
 BIN ?= shmtrace-$(ARCH)
 BUILD_PKGS += gcc-$(subst _,-,$(GNU_TYPE_$(ARCH))) $(addsuffix :$(DEB_ARCH_$(ARCH)),libbpf-dev libelf-dev zlib1g-dev libzstd-dev)
+BUILD_LIBS += libzstd
+PKG_CONFIG := PKG_CONFIG_LIBDIR=/usr/lib/$(GNU_TYPE_$(ARCH))/pkgconfig:/usr/share/pkgconfig pkg-config
 # ... and in a QEMU guest of that architecture: static.
 CHECK_LDFLAGS = -static -lzstd
 endif
@@ -69,6 +77,7 @@ ifeq ($(STATIC),1)
 BUILD := $(OUTPUT)/static
 LDFLAGS += -static
 LIBS += -lzstd
+BUILD_LIBS += libzstd
 endif
 ifeq ($(SANITIZE),1)
 BUILD := $(OUTPUT)/san
@@ -88,7 +97,7 @@ LIB_OBJS := $(filter-out $(BUILD)/shmtrace.o,$(OBJS))
 SKEL := $(OUTPUT)/shmtrace.skel.h
 DEPS_STAMP := $(OUTPUT)/deps.stamp
 
-.PHONY: all clean install run test check vmtest bench vmlinux deps test-deps guests guest-bins
+.PHONY: all clean install run test check vmtest bench vmlinux deps test-deps build-check guests guest-bins
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -122,13 +131,27 @@ $(DEPS_STAMP): | $(OUTPUT)
 
 deps: $(DEPS_STAMP)
 
+# Before building: what is missing, and how to get it; installs nothing.
+build-check:
+	@missing=""; \
+	for lib in $(sort $(BUILD_LIBS)); do \
+		$(PKG_CONFIG) --exists $$lib 2>/dev/null || missing="$$missing $$lib"; \
+	done; \
+	for tool in $(CLANG) $(LLVM_STRIP) $(BPFTOOL) $(CC) pkg-config; do \
+		command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "shmtrace: cannot build, missing:$$missing; 'sudo make deps$(if $(filter-out $(HOST_ARCH),$(ARCH)), ARCH=$(ARCH))' installs them (Debian: $(BUILD_PKGS))" >&2; \
+		exit 1; \
+	fi
+
 test-deps: $(DEPS_STAMP)
 	$(call ensure_pkgs,$(TEST_PKGS))
 
 $(OUTPUT) $(BUILD):
 	@mkdir -p $@
 
-$(OUTPUT)/shmtrace.bpf.o: bpf/shmtrace.bpf.c $(wildcard include/*.h include/arch/*.h) vmlinux/$(ARCH)/vmlinux.h $(DEPS_STAMP) | $(OUTPUT)
+$(OUTPUT)/shmtrace.bpf.o: bpf/shmtrace.bpf.c $(wildcard include/*.h include/arch/*.h) vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT) build-check
 	$(CLANG) $(BPF_CFLAGS) -Ivmlinux/$(ARCH) -Iinclude -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
@@ -151,7 +174,8 @@ else
 	$(BPFTOOL) btf dump file $(OUTPUT)/image.btf format c > vmlinux/$(ARCH)/vmlinux.h
 endif
 
-run: $(BIN)
+run: deps
+	$(MAKE) --no-print-directory $(BIN)
 	./$(BIN)
 
 # Test programs; the unit tests always run under the sanitizers.
@@ -198,12 +222,13 @@ endif
 
 CHECK_BINS := $(OUTPUT)/unit $(OUTPUT)/hooks
 
-test: test-deps $(OUTPUT)/workload $(OUTPUT)/behaviour guests
+test: test-deps
+	$(MAKE) --no-print-directory $(OUTPUT)/workload $(OUTPUT)/behaviour guests
 	$(MAKE) --no-print-directory WERROR=1 $(BIN) $(CHECK_BINS)
 	$(MAKE) --no-print-directory WERROR=1 SANITIZE=1 BIN=$(OUTPUT)/shmtrace-san
 	tests/run
 
-check: $(DEPS_STAMP)
+check: deps
 	$(MAKE) --no-print-directory WERROR=1 $(BIN) $(CHECK_BINS)
 	tests/check
 
@@ -216,7 +241,8 @@ guests:
 
 # The attach-mode matrix on x86_64 5.10, 6.1 and 6.12 and arm64 6.1 and
 # 6.12 under QEMU (also part of test).
-vmtest: test-deps guests
+vmtest: test-deps
+	$(MAKE) --no-print-directory guests
 	tests/vm/vmtest.sh
 
 install: $(BIN)
