@@ -186,14 +186,19 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 PURE_SRCS := src/btfcache.c src/cli.c src/container.c src/hashtab.c src/decode.c src/findings.c src/fmt.c src/output.c src/stable.c src/syscalls.c \
 	src/segments.c src/summary.c src/metrics.c
 
-$(OUTPUT)/unit: tests/unit.c $(PURE_SRCS) $(wildcard src/*.h) $(SKEL) | $(OUTPUT)
-	$(CC) $(TEST_CFLAGS) tests/unit.c $(PURE_SRCS) $(LIBS) -lm $(CHECK_LDFLAGS) -o $@
+# The C checks' one harness (tests/harness.h): the unit tests, hooks, fuzzers.
+HARNESS := tests/harness.c tests/harness.h
+# One file per module under test, and main.c, which runs their suites.
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+
+$(OUTPUT)/unit: $(UNIT_SRCS) tests/unit/unit.h $(HARNESS) $(PURE_SRCS) $(wildcard src/*.h) $(SKEL) | $(OUTPUT)
+	$(CC) $(TEST_CFLAGS) -Itests $(UNIT_SRCS) tests/harness.c $(PURE_SRCS) $(LIBS) -lm $(CHECK_LDFLAGS) -o $@
 
 # The BPF object's programs against what attach.c reads from their names.
 HOOKS_SRCS := src/attach.c src/kretprobes.c src/btfcache.c src/hashtab.c src/syscalls.c src/cli.c src/decode.c src/fmt.c src/findings.c src/output.c src/stable.c
 
-$(OUTPUT)/hooks: tests/hooks.c $(HOOKS_SRCS) $(wildcard src/*.h include/*.h include/arch/*.h) $(SKEL) | $(OUTPUT)
-	$(CC) $(TEST_CFLAGS) tests/hooks.c $(HOOKS_SRCS) $(LIBS) -lm $(CHECK_LDFLAGS) -o $@
+$(OUTPUT)/hooks: tests/hooks.c $(HARNESS) $(HOOKS_SRCS) $(wildcard src/*.h include/*.h include/arch/*.h) $(SKEL) | $(OUTPUT)
+	$(CC) $(TEST_CFLAGS) -Itests tests/hooks.c tests/harness.c $(HOOKS_SRCS) $(LIBS) -lm $(CHECK_LDFLAGS) -o $@
 
 # What shmtrace's 32-bit probe answers; static, for the QEMU guests too.
 $(OUTPUT)/compat32-probe: tests/compat32_probe.c src/compat32.c src/compat32.h | $(OUTPUT)

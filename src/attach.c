@@ -5,7 +5,6 @@
 #include <sys/mount.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "arch.h"
 #include "attach.h"

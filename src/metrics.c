@@ -254,7 +254,7 @@ static void time_call(struct histogram *h, uint64_t ns)
 	while (b < NR_BUCKETS && ns > buckets[b].ns)
 		b++;
 	h->count[b]++;
-	h->sum_ns += ns;
+	h->sum_ns = sat_add(h->sum_ns, ns);
 	h->calls++;
 }
 
@@ -303,8 +303,8 @@ static void stage_usage(struct metrics *m, const char *container,
 		*l = (struct live){ .segments = 0 };
 		snprintf(l->container, sizeof(l->container), "%s", container);
 	}
-	l->segments += u->segments;
-	l->bytes += u->bytes;
+	l->segments = sat_add(l->segments, u->segments);
+	l->bytes = sat_add(l->bytes, u->bytes);
 }
 
 /*
@@ -371,19 +371,31 @@ int metrics_watch_segments(struct metrics *m, const char *path,
 	return err;
 }
 
-/* A label value: backslash, double quote and newline escaped. */
+/* A label of shmtrace's own words, escaped as the exposition format says. */
 static void put_label(FILE *f, const char *name, const char *value)
 {
 	fprintf(f, "%s=\"", name);
 	for (; *value; value++) {
 		if (*value == '\\' || *value == '"')
 			fputc('\\', f);
-		if (*value == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*value, f);
+		fputc(*value, f);
 	}
 	fputc('"', f);
+}
+
+/*
+ * A name from outside as the text format spells it (printable ASCII,
+ * \xHH for the rest): the exposition stays valid UTF-8 whatever it is.
+ */
+static void put_name_label(FILE *f, const char *name, const char *value)
+{
+	char buf[4 * CONTAINER_ID_LEN + 1];
+	struct sink s = { .buf = buf, .cap = sizeof(buf) - 1 };
+
+	if (*value)
+		put_comm_text(&s, value, strlen(value));
+	buf[s.len] = '\0';
+	put_label(f, name, buf);
 }
 
 static void put_family(FILE *f, const char *name, const char *type,
@@ -408,15 +420,9 @@ static void put_result(FILE *f, uint32_t err)
 
 static void put_source(FILE *f, const struct source *src)
 {
-	char buf[4 * TASK_COMM_LEN + 1];
-	struct sink s = { .buf = buf, .cap = sizeof(buf) - 1 };
-
-	/* The text format's escaping: printable ASCII, nothing to confuse. */
-	put_comm_text(&s, src->comm, TASK_COMM_LEN);
-	buf[s.len] = '\0';
-	put_label(f, "comm", buf);
+	put_name_label(f, "comm", src->comm);
 	fputc(',', f);
-	put_label(f, "container", src->container);
+	put_name_label(f, "container", src->container);
 }
 
 static void put_calls(FILE *f, const struct counters *c)
@@ -502,7 +508,7 @@ static void put_live(FILE *f, const struct counters *c)
 		put_family(f, names[g][0], names[g][1], names[g][2]);
 		for (i = 0; i < c->nlive; i++) {
 			fprintf(f, "%s{", names[g][0]);
-			put_label(f, "container", c->live[i].container);
+			put_name_label(f, "container", c->live[i].container);
 			fprintf(f, "} %" PRIu64 "\n",
 				g ? c->live[i].bytes : c->live[i].segments);
 		}

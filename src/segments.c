@@ -178,7 +178,7 @@ static int count_table(FILE *f, struct shm_usage *u)
 		if (sscanf(line, "%*d %*d %*o %llu", &size) != 1)
 			continue;	/* the header */
 		u->segments++;
-		u->bytes += size;
+		u->bytes = sat_add(u->bytes, size);
 	}
 	return u->segments;
 }

@@ -129,10 +129,11 @@ static void *ordinal_slot(struct ordinal_slot *slots, uint32_t n,
 static bool slots_move(const struct stable *st, struct ordinal_slot *slots,
 		       uint32_t n)
 {
-	const struct ordinal_slot *o;
 	struct ordinal_slot *s;
+	uint32_t i;
 
-	for (o = st->slots; o < st->slots + st->nslots; o++) {
+	for (i = 0; i < st->nslots; i++) {
+		const struct ordinal_slot *o = &st->slots[i];
 		struct ordinal_key k = { o->value, o->ns, o->kind };
 
 		if (!o->ordinal)

@@ -38,6 +38,14 @@ static inline uint64_t now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
+/* Sums of sizes from outside (2^62-byte segments) stop at the top, not wrap. */
+static inline uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	uint64_t sum;
+
+	return __builtin_add_overflow(a, b, &sum) ? UINT64_MAX : sum;
+}
+
 #define HASH_SEED 0xcbf29ce484222325ULL
 
 /*

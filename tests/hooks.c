@@ -7,31 +7,13 @@
  */
 #include <errno.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "cli.h"
+#include "harness.h"
 #include "shmtrace.skel.h"
 #include "syscalls.h"
-
-static unsigned int n_passed, n_failed;
-
-__attribute__((format(printf, 2, 3)))
-static void expect(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf(ok ? "PASS: hooks: " : "FAIL: hooks: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (ok)
-		n_passed++;
-	else
-		n_failed++;
-}
 
 static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -63,15 +45,20 @@ static int count_hooks(const struct shmtrace_bpf *skel, enum attach_mode mode,
 static void test_every_program_parses(const struct shmtrace_bpf *skel)
 {
 	const struct bpf_prog_skeleton *p;
+	struct tcase tc;
 	struct hook h;
 
 	for (p = skel->skeleton->progs;
 	     p < skel->skeleton->progs + skel->skeleton->prog_cnt; p++) {
 		const char *sec = bpf_program__section_name(*p->prog);
-		int err = hook_parse(p->name, sec, &h);
 
-		expect(!err && (h.paths || h.mode == MODE_AUTO),
-		       "%s (%s) is understood", p->name, sec);
+		tc_begin(&tc, "%s (%s) is understood", p->name, sec);
+		if (hook_parse(p->name, sec, &h))
+			tc_fail(&tc, "parsed", 6, "-EINVAL", 7);
+		else
+			expect_true(&tc, h.paths || h.mode == MODE_AUTO,
+				    "an entry path", "none");
+		tc_end(&tc);
 	}
 }
 
@@ -80,6 +67,7 @@ static void test_coverage(const struct shmtrace_bpf *skel)
 	static const enum attach_mode modes[] = {
 		MODE_FENTRY, MODE_KPROBE, MODE_TRACEPOINT,
 	};
+	struct tcase tc;
 	size_t m;
 	int path, sys, entries, exits;
 
@@ -90,49 +78,79 @@ static void test_coverage(const struct shmtrace_bpf *skel)
 			for (sys = 0; sys < SYS_MAX; sys++) {
 				entries = count_hooks(skel, modes[m], path, sys, false);
 				exits = count_hooks(skel, modes[m], path, sys, true);
-				expect(entries == 1 && exits == 1,
-				       "%s sees %s on %s once (entries %d, exits %d)",
-				       attach_mode_name(modes[m]), syscall_name(sys),
-				       entry_path_name(path), entries, exits);
+				tc_begin(&tc, "%s sees %s on %s once (entries %d, exits %d)",
+					 attach_mode_name(modes[m]), syscall_name(sys),
+					 entry_path_name(path), entries, exits);
+				expect_u64(&tc, 1, entries);
+				expect_u64(&tc, 1, exits);
+				tc_end(&tc);
 			}
 		}
 	}
 }
 
+/* What a name says, field by field. */
 static void test_parse_cases(void)
 {
+	struct hook h = { 0 };	/* read even where the parse failed */
+	struct tcase tc;
+
+	tc_begin(&tc, "kretprobe_compat_shmat: kprobe exit, compat path, shmat, f");
+	expect_u64(&tc, 0, hook_parse("kretprobe_compat_shmat", "kretprobe/f", &h));
+	expect_u64(&tc, MODE_KPROBE, h.mode);
+	expect_u64(&tc, true, h.exit);
+	expect_u64(&tc, 1u << PATH_COMPAT, h.paths);
+	expect_u64(&tc, 1u << SYS_SHMAT, h.syscalls);
+	expect_str(&tc, "f", h.func);
+	tc_end(&tc);
+	tc_begin(&tc, "fentry_ipc: every syscall on the ipc path");
+	expect_u64(&tc, 0, hook_parse("fentry_ipc", "fentry/g", &h));
+	expect_u64(&tc, (1u << SYS_MAX) - 1, h.syscalls);
+	expect_u64(&tc, 1u << PATH_COMPAT_IPC, h.paths);
+	tc_end(&tc);
+}
+
+static void expect_refused(const char *name, const char *section,
+			   const char *why)
+{
+	struct tcase tc;
 	struct hook h;
 
-	expect(!hook_parse("kretprobe_compat_shmat", "kretprobe/f", &h) &&
-	       h.mode == MODE_KPROBE && h.exit && h.paths == 1u << PATH_COMPAT &&
-	       h.syscalls == 1u << SYS_SHMAT && !strcmp(h.func, "f"),
-	       "kretprobe_compat_shmat: kprobe exit, compat path, shmat, f");
-	expect(!hook_parse("fentry_ipc", "fentry/g", &h) &&
-	       h.syscalls == (1u << SYS_MAX) - 1 &&
-	       h.paths == 1u << PATH_COMPAT_IPC,
-	       "fentry_ipc: every syscall on the ipc path");
-	expect(hook_parse("fentry_native_shmgot", "fentry/f", &h) == -EINVAL,
-	       "an unknown syscall in a name is refused");
-	expect(hook_parse("fentri_native_shmget", "fentry/f", &h) == -EINVAL,
-	       "an unknown kind is refused");
-	expect(hook_parse("kprobe_native_shmget", "kprobe", &h) == -EINVAL,
-	       "a kprobe section without a function is refused");
+	tc_begin(&tc, "%s", why);
+	expect_u64(&tc, (uint64_t)-EINVAL,
+		   (uint64_t)(int64_t)hook_parse(name, section, &h));
+	tc_end(&tc);
+}
+
+static void test_refusals(void)
+{
+	expect_refused("fentry_native_shmgot", "fentry/f",
+		       "an unknown syscall in a name is refused");
+	expect_refused("fentri_native_shmget", "fentry/f",
+		       "an unknown kind is refused");
+	expect_refused("kprobe_native_shmget", "kprobe",
+		       "a kprobe section without a function is refused");
 }
 
 int main(void)
 {
 	struct shmtrace_bpf *skel;
+	const char *why;
+	struct tcase tc;
 
+	harness_start("hooks");
 	libbpf_set_print(silent);
 	skel = shmtrace_bpf__open();
-	expect(skel != NULL, "the BPF object opens (%s)",
-	       skel ? "ok" : strerror(errno));
+	why = skel ? "ok" : strerror(errno);
+	tc_begin(&tc, "the BPF object opens (%s)", why);
+	expect_true(&tc, skel != NULL, "ok", why);
+	tc_end(&tc);
 	if (skel) {
 		test_every_program_parses(skel);
 		test_coverage(skel);
 		shmtrace_bpf__destroy(skel);
 	}
 	test_parse_cases();
-	printf("hooks: %u passed, %u failed\n", n_passed, n_failed);
-	return n_failed ? 1 : 0;
+	test_refusals();
+	return harness_finish();
 }

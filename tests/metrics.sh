@@ -162,6 +162,52 @@ comm="},x\"#"' \
 	fi
 }
 
+# A container name that whoever can make a cgroup picks (nspawn's
+# machine-NAME.scope, which systemd \xHH-escapes): quotes, a backslash,
+# a newline, ESC and a byte that is not UTF-8. Its calls into the host's
+# IPC namespace and into one of its own (where a segment and a process
+# stay) carry the name in a series and a live-segment gauge, escaped as
+# -C prints it; the exposition stays valid, and each JSON line keeps the
+# name inside its strings.
+test_hostile_container() {
+	local key=$((KEY_BASE + 8)) name rel ns_pid i got=
+	name='x\x22\x2c\x22finding\x22\x3a\x22ok\x5c\x0a\x1b\xff'
+	rel=machine-$name.scope
+	if [ -z "$CG_ROOT" ] || ! make_cgroup "$rel"; then
+		skip "metrics: a hostile container name" "no cgroup v2 hierarchy to make one in"
+		return
+	fi
+	start_metrics -j -W -o "$TEST_TMP/hc.json" -k "$(hexkey $key)" ||
+		{ fail "metrics: a hostile container name" "shmtrace did not start"; return; }
+	in_cgroup "$rel" "$WORKLOAD" get "$(hexkey $key)" 0x3a4 >/dev/null
+	ipcrm -M "$(hexkey $key)"
+	in_cgroup "$rel" unshare --ipc sh -c \
+		"'$WORKLOAD' get $(hexkey $key) 0x3a4 && exec sleep 30" >/dev/null &
+	ns_pid=$!
+	BG+=("$ns_pid")
+	for i in $(seq 40); do
+		scrape >"$TEST_TMP/hc.prom"
+		got=$(grep -c -F 'container="x\",\"finding\":\"ok\\\\\\x0a\\x1b\\xff"' "$TEST_TMP/hc.prom")
+		[ "$got" = 3 ] && break
+		sleep 0.25
+	done
+	stop_tracer
+	# The cgroup's own list: $! is the subshell, not the sleep it left.
+	xargs -r kill <"$CG_ROOT/$rel/cgroup.procs"
+	wait "$ns_pid" 2>/dev/null
+	assert_eq "metrics: a hostile container name: its calls, segments and bytes, escaped" 3 "$got"
+	if command -v promtool >/dev/null; then
+		check "metrics: a hostile container name: promtool check metrics passes" \
+			promtool check metrics <"$TEST_TMP/hc.prom"
+	fi
+	if command -v jq >/dev/null; then
+		assert_eq "metrics: a hostile container name: JSON keeps it in one string" \
+			'["world-access","shared-ipc"] x","finding":"ok
+["world-access"] x","finding":"ok' \
+			"$(jq -rc 'select(.syscall == "shmget" and .container) | "\(.findings | map(.finding)) \(.container[0:16])"' "$TEST_TMP/hc.json")"
+	fi
+}
+
 # Live segments by container: a hand-made Docker cgroup whose process,
 # in an IPC namespace of its own, made 2 segments and stays.
 test_live_segments() {
@@ -186,6 +232,33 @@ test_live_segments() {
 	wait "$ns_pid" 2>/dev/null
 	assert_eq "metrics: a container's live segments and bytes" \
 		"shmtrace_segment_bytes{container=\"$id\"} 8192|shmtrace_segments{container=\"$id\"} 2|" "$got"
+}
+
+# Sizes that add up past 2^64: four 2^62-byte SHM_NORESERVE segments,
+# made by uid 65534 in an IPC namespace of its own. The bytes gauge
+# stops at the largest count it has rather than wrapping to a small one.
+test_huge_sizes() {
+	local id=fee2$(printf '%060x' $$) ns_pid i got=
+	if [ -z "$CG_ROOT" ] || ! make_cgroup "docker/$id"; then
+		skip "metrics: sizes past 2^64" "no cgroup v2 hierarchy to make one in"
+		return
+	fi
+	start_metrics -o /dev/null || { fail "metrics: sizes past 2^64" "shmtrace did not start"; return; }
+	in_cgroup "docker/$id" unshare --ipc setpriv --reuid 65534 --regid 65534 --clear-groups \
+		sh -c "for i in 1 2 3 4; do '$WORKLOAD' get 0 0x1380 0x4000000000000000 || exit; done
+		       exec sleep 30" >/dev/null &
+	ns_pid=$!
+	BG+=("$ns_pid")
+	for i in $(seq 40); do
+		got=$(scrape | grep "container=\"$id\"" | grep '^shmtrace_segment' | sort | tr '\n' '|')
+		case $got in *"segments{container=\"$id\"} 4|") break ;; esac
+		sleep 0.25
+	done
+	stop_tracer
+	xargs -r kill <"$CG_ROOT/docker/$id/cgroup.procs"
+	wait "$ns_pid" 2>/dev/null
+	assert_eq "metrics: four 2^62-byte segments: the bytes gauge saturates, the count is exact" \
+		"shmtrace_segment_bytes{container=\"$id\"} 18446744073709551615|shmtrace_segments{container=\"$id\"} 4|" "$got"
 }
 
 # A real Prometheus server scrapes shmtrace every second and answers PromQL.
@@ -321,7 +394,9 @@ test_exact_workload
 test_flood_scrapes
 test_bound
 test_hostile_names
+test_hostile_container
 test_live_segments
+test_huge_sizes
 test_prometheus
 test_hostile_clients
 test_http

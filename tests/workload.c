@@ -469,10 +469,11 @@ static void run_use(const char *arg)
 	exit(0);
 }
 
-/* get KEY FLAGS: one shmget of 4096 bytes; prints the id (or -1). */
-static void run_get(const char *key, const char *flags)
+/* get KEY FLAGS [SIZE]: one shmget of SIZE (4096) bytes; prints the id (or -1). */
+static void run_get(const char *key, const char *flags, const char *size)
 {
-	int id = shmget(strtoul(key, NULL, 0), 4096, strtoul(flags, NULL, 0));
+	int id = shmget(strtoul(key, NULL, 0), size ? strtoull(size, NULL, 0) : 4096,
+			strtoul(flags, NULL, 0));
 
 	printf("%d\n", id);
 	exit(id < 0);
@@ -561,7 +562,7 @@ static void usage(void)
 			"       workload glibc findings|precreate\n"
 			"       workload use ID\n"
 			"       workload attach ID\n"
-			"       workload get KEY FLAGS\n"
+			"       workload get KEY FLAGS [SIZE]\n"
 			"       workload leader-exits KEY\n"
 			"       workload comm HEXBYTES KEY\n");
 	exit(2);
@@ -591,8 +592,8 @@ int main(int argc, char **argv)
 		run_use(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "attach"))
 		run_attach(argv[2]);
-	if (argc == 4 && !strcmp(argv[1], "get"))
-		run_get(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "get"))
+		run_get(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	if (argc == 3 && !strcmp(argv[1], "leader-exits"))
 		run_leader_exits(argv[2]);
 	if (argc > 1 && !strcmp(argv[1], "shmget"))

@@ -23,11 +23,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "check.h"
 #include "cli.h"
+#include "harness.h"
 
 #define MAX_ARGS 64
 
+/* The check under way, for CHECK's report. */
+static const char *what;
 
 static const unsigned int flag_sets[] = {
 	ARGP_SILENT,

@@ -15,13 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "check.h"
 #include "findings.h"
+#include "harness.h"
 #include "output.h"
 
 /* src/output.c flushes when less than this is left: a line must fit. */
 #define MAX_LINE 4096
 
+/* The check under way, for CHECK's report. */
+static const char *what;
 
 /* ---- A strict JSON validator ------------------------------------------ */
 

@@ -13,12 +13,12 @@ FUZZ_TIME=${FUZZ_TIME:-30}
 CLANG=${CLANG:-clang}
 OUT=.output/fuzz
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-	-fno-omit-frame-pointer -Wall -Wextra -Iinclude -Isrc -I.output"
+	-fno-omit-frame-pointer -Wall -Wextra -Iinclude -Isrc -I.output -Itests"
 
 # NAME: the sources each target links.
 declare -A SOURCES=(
-	[cli]="tests/fuzz/fuzz_cli.c src/cli.c src/decode.c src/fmt.c src/syscalls.c src/findings.c src/output.c src/stable.c src/hashtab.c"
-	[format]="tests/fuzz/fuzz_format.c src/decode.c src/findings.c src/fmt.c src/output.c src/stable.c src/syscalls.c src/hashtab.c"
+	[cli]="tests/fuzz/fuzz_cli.c tests/harness.c src/cli.c src/decode.c src/fmt.c src/syscalls.c src/findings.c src/output.c src/stable.c src/hashtab.c"
+	[format]="tests/fuzz/fuzz_format.c tests/harness.c src/decode.c src/findings.c src/fmt.c src/output.c src/stable.c src/syscalls.c src/hashtab.c"
 )
 
 # build NAME: prints nothing on success, the compiler's errors otherwise.
