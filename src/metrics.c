@@ -378,7 +378,10 @@ static void put_label(FILE *f, const char *name, const char *value)
 	for (; *value; value++) {
 		if (*value == '\\' || *value == '"')
 			fputc('\\', f);
-		fputc(*value, f);
+		if (*value == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*value, f);
 	}
 	fputc('"', f);
 }

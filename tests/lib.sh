@@ -166,6 +166,10 @@ in_cgroup() {
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG_ROOT/$rel" "$@"
 }
 
+# kill_cgroup RELATIVE: kills every process in it. Run in the background,
+# in_cgroup's $! is the subshell around them, not what they exec'd.
+kill_cgroup() { xargs -r kill <"$CG_ROOT/$1/cgroup.procs"; }
+
 # Removes what make_cgroup made, innermost first.
 remove_cgroups() {
 	local i

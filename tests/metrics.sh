@@ -192,8 +192,7 @@ test_hostile_container() {
 		sleep 0.25
 	done
 	stop_tracer
-	# The cgroup's own list: $! is the subshell, not the sleep it left.
-	xargs -r kill <"$CG_ROOT/$rel/cgroup.procs"
+	kill_cgroup "$rel"
 	wait "$ns_pid" 2>/dev/null
 	assert_eq "metrics: a hostile container name: its calls, segments and bytes, escaped" 3 "$got"
 	if command -v promtool >/dev/null; then
@@ -208,10 +207,22 @@ test_hostile_container() {
 	fi
 }
 
+# live_series ID N: container ID's live-segment series, |-joined, once
+# its segment count is N, else as they stand after 10 s.
+live_series() {
+	local got i
+	for i in $(seq 40); do
+		got=$(scrape | grep "container=\"$1\"" | grep '^shmtrace_segment' | sort | tr '\n' '|')
+		case $got in *"segments{container=\"$1\"} $2|") break ;; esac
+		sleep 0.25
+	done
+	echo "$got"
+}
+
 # Live segments by container: a hand-made Docker cgroup whose process,
 # in an IPC namespace of its own, made 2 segments and stays.
 test_live_segments() {
-	local id ns_pid got i
+	local id ns_pid got
 	id=fee1$(printf '%060x' $$)
 	if [ -z "$CG_ROOT" ] || ! make_cgroup "docker/$id"; then
 		skip "metrics: live segments by container" "no cgroup v2 hierarchy to make one in"
@@ -222,13 +233,9 @@ test_live_segments() {
 		"'$WORKLOAD' get 0x1234 0x3a4 && '$WORKLOAD' get 0x1235 0x3a4 && exec sleep 30" >/dev/null &
 	ns_pid=$!
 	BG+=("$ns_pid")
-	for i in $(seq 40); do
-		got=$(scrape | grep "container=\"$id\"" | grep '^shmtrace_segment' | sort | tr '\n' '|')
-		[ -n "$got" ] && break
-		sleep 0.25
-	done
+	got=$(live_series "$id" 2)
 	stop_tracer
-	kill "$ns_pid"
+	kill_cgroup "docker/$id"
 	wait "$ns_pid" 2>/dev/null
 	assert_eq "metrics: a container's live segments and bytes" \
 		"shmtrace_segment_bytes{container=\"$id\"} 8192|shmtrace_segments{container=\"$id\"} 2|" "$got"
@@ -238,7 +245,7 @@ test_live_segments() {
 # made by uid 65534 in an IPC namespace of its own. The bytes gauge
 # stops at the largest count it has rather than wrapping to a small one.
 test_huge_sizes() {
-	local id=fee2$(printf '%060x' $$) ns_pid i got=
+	local id=fee2$(printf '%060x' $$) ns_pid got
 	if [ -z "$CG_ROOT" ] || ! make_cgroup "docker/$id"; then
 		skip "metrics: sizes past 2^64" "no cgroup v2 hierarchy to make one in"
 		return
@@ -249,13 +256,9 @@ test_huge_sizes() {
 		       exec sleep 30" >/dev/null &
 	ns_pid=$!
 	BG+=("$ns_pid")
-	for i in $(seq 40); do
-		got=$(scrape | grep "container=\"$id\"" | grep '^shmtrace_segment' | sort | tr '\n' '|')
-		case $got in *"segments{container=\"$id\"} 4|") break ;; esac
-		sleep 0.25
-	done
+	got=$(live_series "$id" 4)
 	stop_tracer
-	xargs -r kill <"$CG_ROOT/docker/$id/cgroup.procs"
+	kill_cgroup "docker/$id"
 	wait "$ns_pid" 2>/dev/null
 	assert_eq "metrics: four 2^62-byte segments: the bytes gauge saturates, the count is exact" \
 		"shmtrace_segment_bytes{container=\"$id\"} 18446744073709551615|shmtrace_segments{container=\"$id\"} 4|" "$got"
