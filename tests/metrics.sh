@@ -245,14 +245,15 @@ test_live_segments() {
 # made by uid 65534 in an IPC namespace of its own. The bytes gauge
 # stops at the largest count it has rather than wrapping to a small one.
 test_huge_sizes() {
-	local id=fee2$(printf '%060x' $$) ns_pid got
+	local id=fee2$(printf '%060x' $$) ns_pid got wl
 	if [ -z "$CG_ROOT" ] || ! make_cgroup "docker/$id"; then
 		skip "metrics: sizes past 2^64" "no cgroup v2 hierarchy to make one in"
 		return
 	fi
+	wl=$(public_copy "$WORKLOAD")
 	start_metrics -o /dev/null || { fail "metrics: sizes past 2^64" "shmtrace did not start"; return; }
 	in_cgroup "docker/$id" unshare --ipc setpriv --reuid 65534 --regid 65534 --clear-groups \
-		sh -c "for i in 1 2 3 4; do '$WORKLOAD' get 0 0x1380 0x4000000000000000 || exit; done
+		sh -c "for i in 1 2 3 4; do '$wl' get 0 0x1380 0x4000000000000000 || exit; done
 		       exec sleep 30" >/dev/null &
 	ns_pid=$!
 	BG+=("$ns_pid")
