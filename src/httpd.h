@@ -1,33 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * A minimal HTTP/1.x server for one page (--metrics' /metrics), in a
- * thread of its own: the ring-buffer reader never waits on a client.
- * Bounded in every way a client could push: connections, request size,
- * and how long a connection may live.
+ * A minimal HTTP/1.x server for a few pages (--metrics' /metrics and
+ * /healthz), split in two as OpenSSH splits its privileges:
+ *
+ *  - the server: a process forked at start, as uid 65534 with no
+ *    capabilities and a seccomp filter (sandbox.h), that alone touches
+ *    the network: it accepts, parses (httpreq.h) and answers;
+ *  - shmtrace's side: a thread that reads one byte per page the server
+ *    wants, renders it, and sends it back length-prefixed. It never sees
+ *    a byte a client sent.
+ *
+ * The server's limits are in httpserver.h.
  */
 #ifndef SHMTRACE_HTTPD_H
 #define SHMTRACE_HTTPD_H
 
-#include <stddef.h>
 #include <stdint.h>
-
-#define HTTPD_MAX_CONNS 8		/* clients served at once */
-#define HTTPD_REQUEST_MAX 4096		/* request line and headers */
-#define HTTPD_TIMEOUT_MS 5000		/* a connection's whole life */
-
-/* The page's body, malloc'd (the server frees it), or NULL. */
-typedef char *(*httpd_render_fn)(void *ctx, size_t *len);
+#include "httpserver.h"
 
 struct httpd;
 
 /*
- * Listens on addr (numeric IPv4 or IPv6) and port, serving path with
- * render; NULL with why (WHY_LEN bytes) if the socket cannot be had.
+ * Listens on addr (numeric IPv4 or IPv6) and port, serving the npages
+ * pages; NULL with why (WHY_LEN bytes) if the socket cannot be had or
+ * the server cannot give up its privileges. Call it from the thread
+ * that lives longest: the server dies with it.
  */
-struct httpd *httpd_start(const char *addr, uint16_t port, const char *path,
-			  const char *content_type, httpd_render_fn render,
-			  void *ctx, char *why);
-/* Stops the thread, closes every connection. */
+struct httpd *httpd_start(const char *addr, uint16_t port,
+			  const struct httpd_page *pages, int npages,
+			  char *why);
+/* Kills the server, stops answering it. */
 void httpd_stop(struct httpd *h);
 
 #endif /* SHMTRACE_HTTPD_H */

@@ -44,5 +44,7 @@ int metrics_watch_segments(struct metrics *m, const char *path,
 			   uint32_t own_ns);
 /* The exposition, malloc'd (httpd_render_fn); NULL without memory. */
 char *metrics_render(void *m, size_t *len);
+/* /healthz's "ok", once the counters can be read (httpd_render_fn). */
+char *metrics_health(void *m, size_t *len);
 
 #endif /* SHMTRACE_METRICS_H */

@@ -8,11 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/capability.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include "container.h"
 #include "resolve.h"
 #include "util.h"
@@ -35,19 +33,14 @@ static int refuse(const char *fmt, ...)
 /* Loading BPF needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN. */
 static bool privileged(void)
 {
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = {};
-	uint64_t eff;
+	struct caps c;
 
 	/* Capabilities, not the uid: root can run without them. */
-	if (syscall(SYS_capget, &hdr, data))
+	if (caps_get(&c))
 		return false;
-	eff = data[0].effective | (uint64_t)data[1].effective << 32;
-	if (eff & (1ULL << CAP_SYS_ADMIN))
+	if (c.effective & (1ULL << CAP_SYS_ADMIN))
 		return true;
-	return (eff & (1ULL << 39)) && (eff & (1ULL << 38));
+	return (c.effective & (1ULL << 39)) && (c.effective & (1ULL << 38));
 }
 
 int check_environment(const struct config *cfg)

@@ -279,6 +279,10 @@ static int finish(struct run *r)
 /* --metrics: the server listens before any BPF work, to fail early. */
 static void start_metrics(struct run *r)
 {
+	struct httpd_page pages[] = {
+		{ "/metrics", METRICS_CONTENT_TYPE, metrics_render, NULL },
+		{ "/healthz", "text/plain", metrics_health, NULL },
+	};
 	char why[WHY_LEN];
 
 	if (!r->cfg->metrics_port)
@@ -286,9 +290,9 @@ static void start_metrics(struct run *r)
 	r->metrics = metrics_new(r->cfg->events);
 	if (!r->metrics)
 		die(EXIT_RUNTIME, "out of memory");
+	pages[0].ctx = pages[1].ctx = r->metrics;
 	r->httpd = httpd_start(r->cfg->metrics_addr, r->cfg->metrics_port,
-			       "/metrics", METRICS_CONTENT_TYPE, metrics_render,
-			       r->metrics, why);
+			       pages, ARRAY_SIZE(pages), why);
 	if (!r->httpd)
 		die(EXIT_RUNTIME, "--metrics: %s", why);
 }

@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 /* The Makefile's VERSION; this for builds that do not pass it (tests). */
@@ -83,6 +86,26 @@ static inline int start_quiet_thread(pthread_t *thread,
 	err = pthread_create(thread, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return err;
+}
+
+struct caps {
+	uint64_t effective, permitted, inheritable;
+};
+
+/* This thread's capability sets (capget(2)); 0, or -1 with errno. */
+static inline int caps_get(struct caps *c)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	c->effective = data[0].effective | (uint64_t)data[1].effective << 32;
+	c->permitted = data[0].permitted | (uint64_t)data[1].permitted << 32;
+	c->inheritable = data[0].inheritable | (uint64_t)data[1].inheritable << 32;
+	return 0;
 }
 
 #endif /* SHMTRACE_UTIL_H */

@@ -335,12 +335,133 @@ time.sleep(30)' "$PORT" "$([ $((i % 3)) = 0 ] && echo ask || echo idle)" 2>/dev/
 	wait "${pids[@]}" 2>/dev/null
 }
 
+# alive PID: a process that has not ended (a zombie has).
+alive() { [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
+# The server is a process of its own, as nobody, with nothing: no group,
+# no capability, no way to gain one, a seccomp filter, no descriptor but
+# its sockets and stderr; it alone listens, and it goes with shmtrace.
+test_privsep() {
+	local srv got i
+	start_metrics -o /dev/null || { fail "metrics: privsep" "shmtrace did not start"; return; }
+	srv=$(pgrep -P "$TRACER_PID" -x shmtrace-httpd)
+	got=$(awk '/^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):/ { $1 = $1; printf "%s|", $0 }' \
+		"/proc/$srv/status" 2>&1)
+	assert_eq "metrics: the HTTP server runs as 65534, no groups, no capabilities, no_new_privs, a seccomp filter" \
+		"Uid: 65534 65534 65534 65534|Gid: 65534 65534 65534 65534|Groups:|CapInh: 0000000000000000|CapPrm: 0000000000000000|CapEff: 0000000000000000|CapBnd: 0000000000000000|CapAmb: 0000000000000000|NoNewPrivs: 1|Seccomp: 2|" \
+		"$got"
+	assert_eq "metrics: the server holds 3 descriptors: stderr, the listener, its socket to shmtrace" \
+		"2 socket socket" \
+		"$(for f in /proc/"$srv"/fd/*; do case $(readlink "$f") in socket:*) echo socket ;; *) basename "$f" ;; esac; done | sort | paste -sd' ')"
+	assert_eq "metrics: the server alone listens on the port" "pid=$srv" \
+		"$(ss -Hltnp "sport = :$PORT" | grep -o 'pid=[0-9]*' | sort -u | paste -sd' ')"
+	assert_eq "metrics: /healthz answers ok" "200|ok" \
+		"$(curl -s --max-time 5 -o "$TEST_TMP/healthz" -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")|$(cat "$TEST_TMP/healthz")"
+	kill -KILL "$TRACER_PID"
+	wait "$TRACER_PID" 2>/dev/null
+	for i in $(seq 20); do
+		alive "$srv" || break
+		sleep 0.05
+	done
+	check "metrics: kill -9 of shmtrace: its server is gone within 1 s" eval '! alive "$srv"'
+}
+
+# The server killed (as seccomp would kill it): one line says so, the
+# port closes, tracing goes on and ends with status 0.
+test_server_killed() {
+	local key=$((KEY_BASE + 7)) srv status
+	start_metrics -j -k "$(hexkey $key)" || { fail "metrics: server killed" "shmtrace did not start"; return; }
+	srv=$(pgrep -P "$TRACER_PID" -x shmtrace-httpd)
+	kill -SYS "$srv"
+	sleep 0.3
+	"$WORKLOAD" comm 6b696c6c "$key" >/dev/null
+	sleep 0.3
+	check "metrics: with the server gone, the port is closed" eval '! curl -s --max-time 2 "http://127.0.0.1:$PORT/healthz"'
+	stop_tracer
+	status=$?
+	assert_eq "metrics: the server's death is one line, the call after it is traced, status 0" \
+		"shmtrace: --metrics: the HTTP server (pid $srv) was killed by signal 31 (Bad system call); no more scrapes|1|0" \
+		"$(grep -- '--metrics' "$TEST_TMP/err")|$(grep -c '"comm":"kill"' "$TEST_TMP/out")|$status"
+}
+
+# idle_clients N HOW: N sockets that connect and then send nothing (HOW
+# idle) or half a request (HOW partial), and reconnect as soon as they
+# are dropped; then 5 scrapes. Prints how many were not answered within
+# 1 s, and "unused" if partial clients were not dropped for others
+# (they did not have every slot) while the scrapes ran.
+idle_clients() {
+	local n=$1 how=$2 pid i got times= dials
+	python3 -c '
+import selectors, signal, socket, sys
+port, n, how, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+sel = selectors.DefaultSelector()
+dials = 0
+def report(*_):
+    open(out, "w").write("%d\n" % dials)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, report)
+def dial():
+    global dials
+    dials += 1
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    if how == "partial":
+        s.send(b"GET /metrics HTTP/1.1\r\n")
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+for _ in range(n):
+    dial()
+while True:
+    for key, _ in sel.select():
+        s = key.fileobj
+        try:
+            data = s.recv(1)
+        except OSError:
+            data = b""
+        if not data:
+            sel.unregister(s)
+            s.close()
+            dial()' "$PORT" "$n" "$how" "$TEST_TMP/dials" 2>/dev/null &
+	pid=$!
+	BG+=("$pid")
+	sleep 1.5
+	for i in 1 2 3 4 5; do
+		got=$(curl -s -o /dev/null --max-time 5 -w '%{http_code} %{time_total}' "http://127.0.0.1:$PORT/metrics")
+		times="$times ${got#* }"
+		[ "${got% *}" = 200 ] && awk -v t="${got#* }" 'BEGIN { exit !(t < 1) }' || times="$times(late or $got)"
+		sleep 0.2
+	done
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	dials=$(cat "$TEST_TMP/dials")
+	echo "  metrics: $n $how clients ($dials connects): scrapes took$times s" >&2
+	[ "$how" = idle ] || [ "$dials" -gt $((n + 16)) ] || echo unused
+	echo "$times" | grep -c 'late'
+}
+
+# Sockets that never send, or never finish, cannot keep a scrape out:
+# the kernel holds the first (TCP_DEFER_ACCEPT), and the oldest of the
+# second gives up its slot to a newcomer.
+test_idle_clients() {
+	local n how
+	start_metrics -o /dev/null || { fail "metrics: idle clients" "shmtrace did not start"; return; }
+	for n in 24 200; do
+		for how in idle partial; do
+			assert_eq "metrics: with $n $how clients that reconnect, 5 of 5 scrapes answered within 1 s" 0 \
+				"$(idle_clients "$n" "$how")"
+		done
+	done
+	stop_tracer
+	check "metrics: idle clients: no crash or sanitizer report" clean_exit "$TEST_TMP/err"
+}
+
 # What the server answers besides /metrics; where it listens.
 test_http() {
 	local code
 	start_metrics -o /dev/null || { fail "metrics: http" "shmtrace did not start"; return; }
 	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/")
 	assert_eq "metrics: another path is 404" 404 "$code"
+	code=$(curl -s -I -o /dev/null -w '%{http_code} %{content_type}' "http://127.0.0.1:$PORT/healthz")
+	assert_eq "metrics: HEAD /healthz is 200, plain text" "200 text/plain" "$code"
 	code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/metrics")
 	assert_eq "metrics: POST is 405" 405 "$code"
 	code=$(curl -s -I -o /dev/null -w '%{http_code} %{content_type}' "http://127.0.0.1:$PORT/metrics?x=1")
@@ -403,6 +524,9 @@ test_live_segments
 test_huge_sizes
 test_prometheus
 test_hostile_clients
+test_privsep
+test_server_killed
+test_idle_clients
 test_http
 test_port_in_use
 test_sighup

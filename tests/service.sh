@@ -89,6 +89,13 @@ test_unit_caps() {
 		assert_eq "service: without ${cap#+}, that namespace is not read" 0 \
 			"$(segments_seen "$(sed "s/,$cap//" <<<"$caps")")"
 	done
+	setpriv --bounding-set=-all,"$(sed "s/,+setuid//" <<<"$caps")" --inh-caps=-all \
+		"$SHMTRACE" --metrics="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')" \
+		-d 1 >/dev/null 2>"$TEST_TMP/nosetuid.err"
+	status=$?
+	assert_eq "service: without setuid, --metrics refuses: one line, status 1" \
+		"1|shmtrace: --metrics: the HTTP server cannot drop its privileges: cannot become uid 65534: Operation not permitted" \
+		"$status|$(cat "$TEST_TMP/nosetuid.err")"
 }
 
 # The FROM-scratch image, run privileged in the host's pid namespace,
@@ -163,11 +170,12 @@ test_daemonset() {
 	      "--metrics=0.0.0.0:%d" % port in c["args"], "--json" not in c["args"],
 	      ",".join("+" + x.lower() for x in c["securityContext"]["capabilities"]["add"]),
 	      c["securityContext"]["capabilities"]["drop"], "limits" in c["resources"],
-	      c["image"])
+	      c["image"], c["livenessProbe"]["httpGet"]["path"],
+	      c["readinessProbe"]["httpGet"]["path"])
 	EOF
 	)
-	assert_eq "service: DaemonSet: hostPID, scrape annotations on the metrics port, the unit's capabilities, limits, the image" \
-		"True true True True True $(unit_caps) ['ALL'] True localhost/shmtrace:$(sed -n 's/^VERSION := //p' Makefile)" \
+	assert_eq "service: DaemonSet: hostPID, scrape annotations on the metrics port, the unit's capabilities, limits, the image, probes on /healthz" \
+		"True true True True True $(unit_caps) ['ALL'] True localhost/shmtrace:$(sed -n 's/^VERSION := //p' Makefile) /healthz /healthz" \
 		"$got"
 }
 

@@ -18,6 +18,7 @@ CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 # NAME: the sources each target links.
 declare -A SOURCES=(
 	[cli]="tests/fuzz/fuzz_cli.c tests/harness.c src/cli.c src/decode.c src/fmt.c src/syscalls.c src/findings.c src/output.c src/stable.c src/hashtab.c"
+	[http]="tests/fuzz/fuzz_http.c tests/harness.c src/httpreq.c"
 	[format]="tests/fuzz/fuzz_format.c tests/harness.c src/decode.c src/findings.c src/fmt.c src/output.c src/stable.c src/syscalls.c src/hashtab.c"
 )
 
@@ -66,6 +67,6 @@ if ! command -v "$CLANG" >/dev/null; then
 	exit 0
 fi
 mkdir -p "$OUT"
-for name in cli format; do
+for name in cli format http; do
 	fuzz "$name"
 done
