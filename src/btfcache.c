@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <bpf/btf.h>
 #include "btfcache.h"
@@ -395,51 +397,87 @@ static int keep_core(struct kernel_btf *kb, const void *core, uint32_t len)
 	return 0;
 }
 
-/* Takes the entry if sound; otherwise says why in note. */
-static void read_entry(struct kernel_btf *kb, char *note, size_t note_len)
+/*
+ * The entry, opened so that a link is not followed and a FIFO or device
+ * neither blocks nor is read: a regular file of ours that only we may
+ * write, of a size an entry can have. -errno with problem set if not.
+ */
+static int open_entry(int dir_fd, const char *name, struct stat *st,
+		      const char **problem)
 {
-	struct entry_header h;
-	struct stat st;
-	char *buf = NULL;
-	const struct kfunc *stored;
-	const char *problem = NULL;
-	int fd = open(kb->cache_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+				      O_NOCTTY | O_CLOEXEC);
 
 	if (fd < 0) {
-		snprintf(note, note_len, "cache: no entry for this kernel's BTF and this build (%s: %s)",
-			 kb->cache_file, strerror(errno));
-		return;
+		*problem = errno == ELOOP ? "a symbolic link" : NULL;
+		return -errno;
 	}
 	/* What CO-RE reads kernel memory by: only from ourselves. */
-	if (!fstat(fd, &st) && (!S_ISREG(st.st_mode) ||
-				st.st_uid != geteuid() || (st.st_mode & 022))) {
-		problem = "not ours (another owner, or writable by others)";
-		goto out;
-	}
-	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(h) ||
-	    st.st_size > MAX_ENTRY || !(buf = malloc(st.st_size)) ||
-	    read_full(fd, buf, st.st_size) != st.st_size) {
-		problem = "unreadable or of a wrong size";
-		goto out;
-	}
+	if (fstat(fd, st))
+		*problem = "unreadable or of a wrong size";
+	else if (!S_ISREG(st->st_mode))
+		*problem = "not a regular file";
+	else if (st->st_uid != geteuid() || (st->st_mode & 022))
+		*problem = "not ours (another owner, or writable by others)";
+	else if (st->st_size < (off_t)sizeof(struct entry_header) ||
+		 st->st_size > MAX_ENTRY)
+		*problem = "unreadable or of a wrong size";
+	else
+		return fd;
+	close(fd);
+	return -EPERM;
+}
+
+/* Whether buf (an entry of size bytes) is sound; takes its answers. */
+static const char *take_entry(struct kernel_btf *kb, const char *buf,
+			      off_t size)
+{
+	struct entry_header h;
+	const struct kfunc *stored = (const struct kfunc *)(buf + sizeof(h));
+
 	memcpy(&h, buf, sizeof(h));
-	stored = (const struct kfunc *)(buf + sizeof(h));
 	if (memcmp(h.magic, entry_magic, sizeof(h.magic)) ||
 	    h.nfuncs > KBTF_MAX_FUNCS ||
 	    sizeof(h) + (uint64_t)h.nfuncs * sizeof(*stored) + h.core_len !=
-		    (uint64_t)st.st_size)
-		problem = "not a cache entry";
-	else if (h.kernel_hash != kb->hash || h.kernel_size != kb->size ||
-		 h.object_hash != kb->object_hash)
-		problem = "stale: made for another kernel BTF or build";
-	else if (h.checksum != entry_checksum(stored, h.nfuncs,
-					      stored + h.nfuncs, h.core_len))
-		problem = "corrupt: its checksum does not match";
-	else if (!take_funcs(kb, stored, h.nfuncs))
-		problem = "stale: it lacks a function this build hooks";
-	else if (keep_core(kb, stored + h.nfuncs, h.core_len))
-		problem = "corrupt: its BTF does not parse";
-out:
+		    (uint64_t)size)
+		return "not a cache entry";
+	if (h.kernel_hash != kb->hash || h.kernel_size != kb->size ||
+	    h.object_hash != kb->object_hash)
+		return "stale: made for another kernel BTF or build";
+	if (h.checksum != entry_checksum(stored, h.nfuncs, stored + h.nfuncs,
+					 h.core_len))
+		return "corrupt: its checksum does not match";
+	if (!take_funcs(kb, stored, h.nfuncs))
+		return "stale: it lacks a function this build hooks";
+	if (keep_core(kb, stored + h.nfuncs, h.core_len))
+		return "corrupt: its BTF does not parse";
+	return NULL;
+}
+
+/*
+ * Takes the entry in dir_fd if sound; otherwise says why in note. A
+ * missing directory (dir_fd -ENOENT) has no entry either.
+ */
+static void read_entry(struct kernel_btf *kb, int dir_fd, char *note,
+		       size_t note_len)
+{
+	const char *problem = NULL;
+	struct stat st;
+	char *buf = NULL;
+	int fd = dir_fd < 0 ? dir_fd :
+		 open_entry(dir_fd, strrchr(kb->cache_file, '/') + 1, &st,
+			    &problem);
+
+	if (fd < 0 && !problem) {
+		snprintf(note, note_len, "cache: no entry for this kernel's BTF and this build (%s: %s)",
+			 kb->cache_file, strerror(-fd));
+		return;
+	}
+	if (fd >= 0 && (!(buf = malloc(st.st_size)) ||
+			read_full(fd, buf, st.st_size) != st.st_size))
+		problem = "unreadable or of a wrong size";
+	else if (fd >= 0)
+		problem = take_entry(kb, buf, st.st_size);
 	if (problem) {
 		snprintf(note, note_len, "cache: %s is %s: rebuilding it",
 			 kb->cache_file, problem);
@@ -448,7 +486,189 @@ out:
 		snprintf(note, note_len, "cache: using %s", kb->cache_file);
 	}
 	free(buf);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* ---- The cache directory: ours, and only ours to change ---------------- */
+
+/* mkdir -p, each directory made 0700; dir is changed and restored. */
+static int mkdir_p(char *dir)
+{
+	char *p;
+	int err = 0;
+
+	for (p = dir + 1; *p && !err; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			err = -errno;
+		*p = '/';
+	}
+	if (!err && mkdir(dir, 0700) && errno != EEXIST)
+		err = -errno;
+	return err;
+}
+
+/*
+ * Why a directory cannot hold the cache (self) or be above it, into buf;
+ * NULL if it can. The cache's own directory is ours and nobody else may
+ * write it. One above it is root's or ours, and if others may write it,
+ * it is sticky (like /tmp), so that they cannot rename or replace what
+ * we made there.
+ */
+static const char *distrust(const struct stat *st, bool self,
+			    const char *name, char *buf, size_t len)
+{
+	bool trusted = st->st_uid == geteuid() || (!self && !st->st_uid);
+	bool shared = st->st_mode & (S_IWGRP | S_IWOTH);
+
+	if (!trusted)
+		snprintf(buf, len, "is refused: %s is owned by uid %u", name,
+			 st->st_uid);
+	else if (shared && (self || !(st->st_mode & S_ISVTX)))
+		snprintf(buf, len, "is refused: others may write %s (mode %04o)", name,
+			 st->st_mode & 07777);
+	else
+		return NULL;
+	return buf;
+}
+
+/* A descriptor's path, for a note; "a directory" without /proc. */
+static void fd_name(int fd, char *buf, size_t len)
+{
+	char link[32];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, len - 1);
+	if (n <= 0)
+		snprintf(buf, len, "a directory");
+	else
+		buf[n] = '\0';
+}
+
+/*
+ * Every directory from fd (closed here) up to "/" through "..", which is
+ * where they are whatever path named them: -EPERM with why if one fails.
+ */
+static int check_above(int fd, char *why, size_t why_len)
+{
+	char name[4096 + 16];
+	struct stat st, up;
+	int parent;
+
+	if (fd < 0 || fstat(fd, &st))
+		goto broken;
+	for (;;) {
+		fd_name(fd, name, sizeof(name) - 16);
+		strcat(name, " above it");
+		if (distrust(&st, false, name, why, why_len)) {
+			close(fd);
+			return -EPERM;
+		}
+		parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = parent;
+		if (fd < 0 || fstat(fd, &up))
+			goto broken;
+		/* "/" is its own parent. */
+		if (up.st_dev == st.st_dev && up.st_ino == st.st_ino)
+			break;
+		st = up;
+	}
 	close(fd);
+	return 0;
+broken:
+	snprintf(why, why_len, "is refused: a directory above it cannot be checked (%s)",
+		 strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -EPERM;
+}
+
+/* The nearest directory of dir that exists, opened (following links). */
+static int nearest_dir(const char *dir)
+{
+	char path[4096], *slash;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s", dir);
+	while ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 &&
+	       errno == ENOENT) {
+		slash = strrchr(path, '/');
+		if (!slash)
+			return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		slash[slash == path] = '\0';
+	}
+	return fd;
+}
+
+/* Why the cache directory itself, open as fd, cannot be used; or 0. */
+static int check_dir(const char *dir, int fd, bool create, char *why,
+		     size_t why_len)
+{
+	struct stat st;
+
+	if (fd < 0) {
+		struct stat lst;
+		int err = -errno;
+
+		/* O_DIRECTORY|O_NOFOLLOW says ENOTDIR of a symlink too. */
+		snprintf(why, why_len, "is refused: %s",
+			 !lstat(dir, &lst) && S_ISLNK(lst.st_mode) ?
+			 "it is a symbolic link" : strerror(-err));
+		return err;
+	}
+	if (fstat(fd, &st)) {
+		snprintf(why, why_len, "is refused: %s", strerror(errno));
+		return -errno;
+	}
+	if (distrust(&st, true, "it", why, why_len))
+		return -EPERM;
+	if (check_above(openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+			why, why_len))
+		return -EPERM;
+	/* Ours, but perhaps on a read-only file system. */
+	if (create && faccessat(fd, ".", W_OK, AT_EACCESS)) {
+		snprintf(why, why_len, "is not writable (%s)", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * The cache directory, opened without following a link and checked (with
+ * every directory above it) before anything in it is read or written;
+ * with create, made 0700 if missing, once what is above it passed. -ENOENT
+ * (why "") if it is missing and not to be made; other -errno with why.
+ */
+static int cache_dir_open(const char *dir, bool create, char *why,
+			  size_t why_len)
+{
+	char path[4096];
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int err;
+
+	why[0] = '\0';
+	if (fd < 0 && errno == ENOENT) {
+		err = check_above(nearest_dir(dir), why, why_len);
+		if (err || !create)
+			return err ? err : -ENOENT;
+		snprintf(path, sizeof(path), "%s", dir);
+		err = mkdir_p(path);
+		if (err) {
+			snprintf(why, why_len, "is not writable (%s)",
+				 strerror(-err));
+			return err;
+		}
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	err = check_dir(dir, fd, create, why, why_len);
+	if (err && fd >= 0)
+		close(fd);
+	return err ? err : fd;
 }
 
 int kbtf_open(struct kernel_btf *kb, const char *path, const char *cache_dir,
@@ -456,7 +676,8 @@ int kbtf_open(struct kernel_btf *kb, const char *path, const char *cache_dir,
 	      size_t object_len, char *why, size_t why_len, char *note,
 	      size_t note_len)
 {
-	int i, err;
+	char text[4200];
+	int i, err, fd;
 
 	memset(kb, 0, sizeof(*kb));
 	kb->path = path;
@@ -476,7 +697,17 @@ int kbtf_open(struct kernel_btf *kb, const char *path, const char *cache_dir,
 	snprintf(kb->cache_file, sizeof(kb->cache_file), "%s/%016llx-%016llx.btf",
 		 cache_dir, (unsigned long long)kb->hash,
 		 (unsigned long long)kb->object_hash);
-	read_entry(kb, note, note_len);
+	fd = cache_dir_open(cache_dir, false, text, sizeof(text));
+	if (fd >= 0 || !text[0]) {
+		read_entry(kb, fd, note, note_len);
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	/* Refused: one note, and neither read nor written this run. */
+	snprintf(note, note_len, "cache: %s %s: tracing without a cache",
+		 cache_dir, text);
+	kb->cache_file[0] = '\0';
 	return 0;
 }
 
@@ -508,19 +739,23 @@ static int run_bpftool(const char *kernel, const char *out, const char *obj)
 	return 0;
 }
 
-static int write_tmp(char *tmpl, const void *data, size_t len)
+/* A new file of ours (0600) at path, holding the n pieces of iov. */
+static int write_new(const char *path, const struct iovec *iov, int n)
 {
-	int fd = mkstemp(tmpl);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				    O_CLOEXEC, 0600);
+	ssize_t want = 0;
+	int i, err = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (write(fd, data, len) != (ssize_t)len) {
-		close(fd);
-		unlink(tmpl);
-		return -EIO;
-	}
-	close(fd);
-	return 0;
+	for (i = 0; i < n; i++)
+		want += iov[i].iov_len;
+	if (writev(fd, iov, n) != want)
+		err = -EIO;
+	if (close(fd) && !err)
+		err = -EIO;
+	return err;
 }
 
 /* The directory the entry goes in, into dir (4096 bytes). */
@@ -530,59 +765,97 @@ static void entry_dir(const struct kernel_btf *kb, char *dir)
 	*strrchr(dir, '/') = '\0';
 }
 
-/* Everything a fresh entry needs, written whole, then renamed into place. */
-static int build_entry(struct kernel_btf *kb, const void *object,
-		       size_t object_len)
+/* bpftool's minimal BTF of object, made and read back inside priv. */
+static uint32_t make_core(struct kernel_btf *kb, const char *priv,
+			  const void *object, size_t object_len, char *buf)
 {
-	char dir[4096], obj[4200], core[4200], tmp[4200];
+	struct iovec iov = { (void *)object, object_len };
+	char obj[4300], core[4300];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(obj, sizeof(obj), "%s/object.o", priv);
+	snprintf(core, sizeof(core), "%s/core.btf", priv);
+	if (write_new(obj, &iov, 1) || run_bpftool(kb->path, core, obj))
+		return 0;
+	fd = open(core, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read_full(fd, buf, MAX_ENTRY);
+		close(fd);
+	}
+	return n > 0 ? n : 0;
+}
+
+/* The entry written whole in priv, then renamed into its place. */
+static int store_entry(struct kernel_btf *kb, const char *priv,
+		       const char *core, uint32_t core_len)
+{
 	struct entry_header h = { .kernel_hash = kb->hash,
 				  .kernel_size = kb->size,
 				  .object_hash = kb->object_hash,
-				  .nfuncs = kb->nfuncs };
+				  .nfuncs = kb->nfuncs,
+				  .core_len = core_len };
+	struct iovec iov[3] = {
+		{ &h, sizeof(h) },
+		{ kb->funcs, h.nfuncs * sizeof(*kb->funcs) },
+		{ (void *)core, core_len },
+	};
+	char tmp[4300];
+	int err;
+
+	if (!core_len || iov[0].iov_len + iov[1].iov_len + core_len > MAX_ENTRY)
+		return -EIO;
+	memcpy(h.magic, entry_magic, sizeof(h.magic));
+	h.checksum = entry_checksum(kb->funcs, h.nfuncs, core, core_len);
+	snprintf(tmp, sizeof(tmp), "%s/entry", priv);
+	err = write_new(tmp, iov, 3);
+	if (!err && rename(tmp, kb->cache_file))
+		err = -errno;
+	return err;
+}
+
+/* Removes priv and whatever was left in it (bpftool's files). */
+static void remove_private(const char *priv)
+{
+	DIR *d = opendir(priv);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d)
+		closedir(d);
+	rmdir(priv);
+}
+
+/*
+ * Everything a fresh entry needs, in a private directory (mkdtemp: 0700)
+ * inside the cache directory, checked again here: nobody else can swap
+ * bpftool's files for a link or a FIFO, and the rename stays on one file
+ * system. The private directory goes on every path.
+ */
+static int build_entry(struct kernel_btf *kb, const void *object,
+		       size_t object_len)
+{
+	char dir[4096], priv[4200], why[4200];
 	char *buf = NULL;
 	int fd, err;
 
 	entry_dir(kb, dir);
-	snprintf(obj, sizeof(obj), "%s/.object.XXXXXX", dir);
-	snprintf(core, sizeof(core), "%s/.core.XXXXXX", dir);
-	snprintf(tmp, sizeof(tmp), "%s/.entry.XXXXXX", dir);
 	if (!kb->looked_up && lookup_funcs(kb))
 		return -EIO;
-	err = write_tmp(obj, object, object_len);
-	if (err)
-		return err;
-	fd = mkstemp(core);
-	if (fd >= 0)
-		close(fd);
-	err = fd < 0 ? -errno : run_bpftool(kb->path, core, obj);
-	unlink(obj);
-	fd = err ? -1 : open(core, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		buf = malloc(MAX_ENTRY);
-		h.core_len = buf ? read_full(fd, buf, MAX_ENTRY) : 0;
-		close(fd);
-	}
-	unlink(core);
-	if (!h.core_len || sizeof(h) + h.nfuncs * sizeof(*kb->funcs) +
-				   h.core_len > MAX_ENTRY) {
-		free(buf);
-		return -EIO;
-	}
-	memcpy(h.magic, entry_magic, sizeof(h.magic));
-	h.checksum = entry_checksum(kb->funcs, h.nfuncs, buf, h.core_len);
-	fd = mkstemp(tmp);
-	err = fd < 0 ? -errno : 0;
-	if (!err && (write(fd, &h, sizeof(h)) != sizeof(h) ||
-		     write(fd, kb->funcs, h.nfuncs * sizeof(*kb->funcs)) !=
-			     (ssize_t)(h.nfuncs * sizeof(*kb->funcs)) ||
-		     write(fd, buf, h.core_len) != (ssize_t)h.core_len))
-		err = -EIO;
-	if (fd >= 0)
-		close(fd);
-	if (!err && rename(tmp, kb->cache_file))
-		err = -errno;
-	if (err && fd >= 0)
-		unlink(tmp);
+	fd = cache_dir_open(dir, true, why, sizeof(why));
+	if (fd < 0)
+		return fd;
+	close(fd);
+	snprintf(priv, sizeof(priv), "%s/.build.XXXXXX", dir);
+	if (!mkdtemp(priv))
+		return -errno;
+	buf = malloc(MAX_ENTRY);
+	err = buf ? store_entry(kb, priv, buf,
+				make_core(kb, priv, object, object_len, buf)) :
+		    -ENOMEM;
+	remove_private(priv);
 	free(buf);
 	return err;
 }
@@ -616,37 +889,21 @@ static bool in_background(void)
 	return true;
 }
 
-/* mkdir -p; dir is changed and restored on the way. */
-static int mkdir_p(char *dir)
-{
-	char *p;
-	int err = 0;
-
-	for (p = dir + 1; *p && !err; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) && errno != EEXIST)
-			err = -errno;
-		*p = '/';
-	}
-	if (!err && mkdir(dir, 0755) && errno != EEXIST)
-		err = -errno;
-	return err;
-}
-
-/* Whether the directory can take an entry; made if missing. */
+/* Whether the directory can take an entry: made if missing, and ours. */
 static int cache_dir_ready(const struct kernel_btf *kb, char *note,
 			   size_t note_len)
 {
-	char dir[4096];
+	char dir[4096], why[4200];
+	int fd;
 
 	entry_dir(kb, dir);
-	if (mkdir_p(dir) || access(dir, W_OK)) {
-		snprintf(note, note_len, "cache: %s is not writable (%s): tracing without a cache",
-			 dir, strerror(errno));
-		return -errno;
+	fd = cache_dir_open(dir, true, why, sizeof(why));
+	if (fd < 0) {
+		snprintf(note, note_len, "cache: %s %s: tracing without a cache",
+			 dir, why);
+		return fd;
 	}
+	close(fd);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/magic.h>
@@ -122,29 +123,184 @@ int resolve_targets(const struct config *cfg, struct tracer_targets *tg)
 	return resolve_ipcns(cfg->ipcns, &tg->ipc_ns);
 }
 
+/*
+ * -o's names for descriptors shmtrace already has (/dev/stdout is a link
+ * to /proc/self/fd/1): written to as they are, as bash does, since -o
+ * follows no link. The descriptor's number, or -1.
+ */
+static int named_fd(const char *path)
+{
+	static const char *const dirs[] = { "/dev/fd/", "/proc/self/fd/" };
+	const char *num;
+	char *end;
+	long n;
+	size_t i;
+
+	if (!strcmp(path, "/dev/stdout"))
+		return STDOUT_FILENO;
+	if (!strcmp(path, "/dev/stderr"))
+		return STDERR_FILENO;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (strncmp(path, dirs[i], strlen(dirs[i])))
+			continue;
+		num = path + strlen(dirs[i]);
+		n = strtol(num, &end, 10);
+		if (*num >= '0' && *num <= '9' && !*end && n <= INT_MAX)
+			return n;
+	}
+	return -1;
+}
+
+/* The directory path names, as a descriptor; *base: the name in it. */
+static int open_parent(const char *path, const char **base)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	*base = slash ? slash + 1 : path;
+	if (!**base) {
+		errno = EISDIR;
+		return -1;
+	}
+	if (!slash || slash == path)
+		snprintf(dir, sizeof(dir), "%s", slash ? "/" : ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/*
+ * name in dir, never through a link at name, and made 0600 if missing.
+ * Without O_CREAT first, so that the kernel's own protected_regular (when
+ * the sysctl is on) does not answer for our check; O_NONBLOCK so that a
+ * FIFO planted there cannot hold the start.
+ */
+static int open_at(int dir, const char *name, int flags)
+{
+	int tries, fd = -1;
+
+	flags |= O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	for (tries = 0; tries < 4 && fd < 0; tries++) {
+		fd = openat(dir, name, flags);
+		if (fd < 0 && errno == ENOENT)
+			fd = openat(dir, name, flags | O_CREAT | O_EXCL, 0600);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	return fd;
+}
+
+/*
+ * Whether fd, found in the directory of stat dir, is fit to write: a
+ * regular file, FIFO or character device (/dev/null), and not another
+ * user's in a sticky directory others may write (the kernel's
+ * protected_regular rule at its stricter level 2: a file there that is
+ * neither ours nor the directory owner's may be planted for us to write
+ * through). 0, or -errno with why.
+ */
+static int check_output(int fd, const struct stat *dir, struct stat *file,
+			char *why, size_t why_len)
+{
+	struct stat st;
+
+	if (fstat(fd, &st)) {
+		snprintf(why, why_len, "%s", strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) &&
+	    !S_ISCHR(st.st_mode)) {
+		snprintf(why, why_len, "not a regular file, FIFO or character device");
+		return -EINVAL;
+	}
+	if ((dir->st_mode & S_ISVTX) && (dir->st_mode & (S_IWGRP | S_IWOTH)) &&
+	    st.st_uid != geteuid() && st.st_uid != dir->st_uid) {
+		snprintf(why, why_len, "owned by uid %u in a sticky directory others may write (the kernel's protected_regular rule)",
+			 st.st_uid);
+		return -EACCES;
+	}
+	*file = st;
+	return 0;
+}
+
+/* Why openat of -o's name failed, as a user would put it. */
+static void open_problem(int err, char *why, size_t why_len)
+{
+	snprintf(why, why_len, "%s",
+		 err == ELOOP ? "a symbolic link, which -o never follows" :
+		 err == ENXIO ? "a FIFO with no reader" : strerror(err));
+}
+
+/*
+ * -o FILE: first, truncated after the checks (a regular file); again at
+ * SIGHUP, appended to. The descriptor, or -errno with why.
+ */
+static int open_file(const char *path, bool first, char *why, size_t why_len)
+{
+	const char *base;
+	struct stat dir_st, st;
+	int fd = named_fd(path), dir, err;
+
+	why[0] = '\0';
+	if (fd >= 0) {
+		fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			snprintf(why, why_len, "%s", strerror(errno));
+		return fd < 0 ? -errno : fd;
+	}
+	dir = open_parent(path, &base);
+	if (dir < 0 || fstat(dir, &dir_st)) {
+		err = -errno;
+		snprintf(why, why_len, "%s", strerror(errno));
+		goto out;
+	}
+	fd = open_at(dir, base, first ? 0 : O_APPEND);
+	if (fd < 0) {
+		err = -errno;
+		open_problem(errno, why, why_len);
+		goto out;
+	}
+	err = check_output(fd, &dir_st, &st, why, why_len);
+	/* Writes block again: a slow reader slows us, as on stdout. */
+	if (!err && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK))
+		err = -errno;
+	if (!err && first && S_ISREG(st.st_mode) && ftruncate(fd, 0))
+		err = -errno;
+	if (err && !why[0])
+		snprintf(why, why_len, "%s", strerror(-err));
+out:
+	if (dir >= 0)
+		close(dir);
+	if (err && fd >= 0)
+		close(fd);
+	return err ? err : fd;
+}
+
 int open_output(const struct config *cfg)
 {
+	char why[WHY_LEN];
 	int fd;
 
 	if (!cfg->output)
 		return STDOUT_FILENO;
-	fd = open(cfg->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open_file(cfg->output, true, why, sizeof(why));
 	if (fd < 0)
 		return refuse("cannot open output file %s: %s", cfg->output,
-			      strerror(errno));
+			      why);
 	return fd;
 }
 
-int reopen_output(const struct config *cfg, int fd)
+int reopen_output(const struct config *cfg, int fd, char *why,
+		  size_t why_len)
 {
-	int nfd = open(cfg->output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-		       0644);
+	int nfd = open_file(cfg->output, false, why, why_len);
 	int err = 0;
 
 	if (nfd < 0)
-		return -errno;
-	if (dup3(nfd, fd, O_CLOEXEC) < 0)
+		return nfd;
+	if (dup3(nfd, fd, O_CLOEXEC) < 0) {
 		err = -errno;
+		snprintf(why, why_len, "%s", strerror(errno));
+	}
 	close(nfd);
 	return err;
 }

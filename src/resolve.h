@@ -20,7 +20,13 @@ int resolve_targets(const struct config *cfg, struct tracer_targets *tg);
 uint32_t ns_inode(const char *path);
 /* -o FILE's descriptor, or stdout's. */
 int open_output(const struct config *cfg);
-/* -o FILE again by its name, onto fd; -errno if not (fd stays as it was). */
-int reopen_output(const struct config *cfg, int fd);
+/*
+ * -o FILE again by its name, onto fd; -errno with why if not (fd stays as
+ * it was). Both never follow a link at FILE's name (/dev/stdout, /dev/fd/N
+ * and /proc/self/fd/N name our own descriptors instead), refuse another
+ * user's file in a sticky directory others may write, and make FILE 0600.
+ */
+int reopen_output(const struct config *cfg, int fd, char *why,
+		  size_t why_len);
 
 #endif /* SHMTRACE_RESOLVE_H */

@@ -158,12 +158,13 @@ static void reap_child(struct run *r)
  */
 static void reopen(struct run *r)
 {
-	int err = reopen_output(r->cfg, r->out->fd);
+	char why[WHY_LEN];
+	int err = reopen_output(r->cfg, r->out->fd, why, sizeof(why));
 
 	reopen_asked = 0;
 	if (err) {
 		fprintf(stderr, "shmtrace: cannot reopen %s: %s (still writing to the old file)\n",
-			r->cfg->output, strerror(-err));
+			r->cfg->output, why);
 		return;
 	}
 	if (r->cfg->header && r->cfg->summary != SUMMARY_ONLY && !r->cfg->stable) {

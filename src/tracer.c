@@ -23,12 +23,18 @@ static void note(const struct tracer *t, const char *text)
 		fprintf(stderr, "shmtrace: %s\n", text);
 }
 
-/* Where the cache lives: --cache-dir, $XDG_CACHE_HOME/shmtrace, /var/cache. */
+/*
+ * Where the cache lives: --cache-dir, $XDG_CACHE_HOME/shmtrace, /var/cache.
+ * Under sudo (SUDO_UID; sudo -E keeps the caller's XDG_CACHE_HOME) or a
+ * set-uid start, the environment is another user's: root's own place then.
+ */
 static const char *cache_dir(const struct config *cfg)
 {
 	static char dir[4096];
 	const char *xdg = getenv("XDG_CACHE_HOME");
 
+	if (getuid() != geteuid() || getenv("SUDO_UID"))
+		xdg = NULL;
 	if (cfg->no_cache)
 		return NULL;
 	if (cfg->cache_dir)

@@ -22,6 +22,20 @@ public_copy() {
 }
 oneline() { head -c 2000 | tr '\n' '|'; }
 
+# as_nobody COMMAND...: COMMAND as the attacker, uid and gid 65534.
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+# sticky_dir: a new directory like /tmp (root's, mode 1777) in TEST_TMP,
+# where uid 65534 can plant files for a root shmtrace.
+sticky_dir() {
+	local d
+	chmod 711 "$TEST_TMP" && d=$(mktemp -d "$TEST_TMP/sticky.XXXXXX") &&
+		chmod 1777 "$d" && echo "$d"
+}
+
+# file_kind FILE: "regular file", "fifo", "symbolic link"..., or "none".
+file_kind() { stat -c %F "$1" 2>/dev/null || echo none; }
+
 # assert_eq NAME EXPECTED ACTUAL
 assert_eq() {
 	if [ "$2" = "$3" ]; then
