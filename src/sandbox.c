@@ -38,9 +38,12 @@
 #define RET(action) BPF_STMT(BPF_RET | BPF_K, (action))
 #define ALLOW(nr) \
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), RET(SECCOMP_RET_ALLOW)
-/* mmap and mprotect, but never executable memory. */
+/*
+ * mmap and mprotect, but never executable memory. Another call jumps past
+ * all five instructions that follow, its own KILL included.
+ */
 #define ALLOW_NO_EXEC(nr) \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 4), \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 5), \
 	LOAD(ARG_OFF(2)), \
 	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~(uint32_t)(PROT_READ | PROT_WRITE)), \
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1), RET(SECCOMP_RET_ALLOW), \

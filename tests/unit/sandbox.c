@@ -17,7 +17,10 @@
 #include "sandbox.h"
 #include "unit.h"
 
-enum probe { PROBE_OPEN, PROBE_GETPID, PROBE_EXEC_MMAP, PROBE_MMAP };
+enum probe {
+	PROBE_OPEN, PROBE_GETPID, PROBE_EXEC_MMAP, PROBE_MMAP,
+	PROBE_EXEC_MPROTECT, PROBE_MPROTECT,
+};
 
 /*
  * In the child: enters the jail, then tries the probe. The exit status
@@ -43,6 +46,14 @@ static void jailed(enum probe p)
 			 (p == PROBE_EXEC_MMAP ? PROT_EXEC : 0),
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		_exit(m == MAP_FAILED ? 5 : 4);
+	case PROBE_EXEC_MPROTECT:
+	case PROBE_MPROTECT:
+		m = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			_exit(5);
+		_exit(mprotect(m, 4096, PROT_READ |
+			       (p == PROBE_EXEC_MPROTECT ? PROT_EXEC : 0)) ? 5 : 4);
 	}
 	_exit(4);
 }
@@ -74,6 +85,8 @@ void test_sandbox(void)
 		{ PROBE_GETPID, "an unlisted call (getpid) kills", "signal SYS" },
 		{ PROBE_EXEC_MMAP, "executable memory kills", "signal SYS" },
 		{ PROBE_MMAP, "memory to read and write is had", "exit 4" },
+		{ PROBE_EXEC_MPROTECT, "making memory executable kills", "signal SYS" },
+		{ PROBE_MPROTECT, "making memory read-only is allowed", "exit 4" },
 	};
 	struct tcase tc;
 	char got[64];
