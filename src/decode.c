@@ -154,9 +154,13 @@ void decode_shmat_flags(struct sink *s, uint64_t arg)
 void decode_shmctl_cmd(struct sink *s, uint64_t arg)
 {
 	uint32_t cmd = arg;
-	const char *name = xlat_find(shmctl_cmds, ARRAY_SIZE(shmctl_cmds),
-				     shmctl_cmd(cmd));
+	const char *name;
 
+	if ((int32_t)cmd >= 0 && (cmd & IPC_64)) {
+		put_str(s, "IPC_64|");
+		cmd &= ~IPC_64;
+	}
+	name = xlat_find(shmctl_cmds, ARRAY_SIZE(shmctl_cmds), cmd);
 	if (name)
 		put_str(s, name);
 	else

@@ -12,10 +12,15 @@
 /* The flag 32-bit callers add to a shmctl command for the new structures. */
 #define IPC_64 0x100
 
-/* A shmctl command without IPC_64. */
-static inline uint32_t shmctl_cmd(uint32_t cmd)
+/*
+ * The shmctl command the kernel acts on. Only compat callers (and ipc(2),
+ * which is compat on both architectures) pass IPC_64 as a version, which
+ * the kernel strips (ipc_parse_version); a native caller's IPC_64 stays
+ * in the command, which then fails with EINVAL.
+ */
+static inline uint32_t shmctl_cmd(uint32_t cmd, unsigned int abi)
 {
-	return cmd & ~IPC_64;
+	return abi == ABI_COMPAT ? cmd & ~IPC_64 : cmd;
 }
 
 /* Syscalls return -4095..-1 for errors, like the kernel's IS_ERR_VALUE. */
@@ -30,7 +35,11 @@ void decode_key(struct sink *s, uint64_t key);
 void decode_shmflg(struct sink *s, uint64_t shmflg);
 /* shmat's flags: SHM_RDONLY|SHM_RND..., unknown bits in hex, or 0. */
 void decode_shmat_flags(struct sink *s, uint64_t shmflg);
-/* shmctl's command by name, IPC_64 stripped; unknown ones in decimal. */
+/*
+ * shmctl's command by name, as strace prints it: IPC_64|IPC_STAT if the
+ * flag is set (a compat caller's is stripped first, by shmctl_cmd()),
+ * unknown ones in decimal.
+ */
 void decode_shmctl_cmd(struct sink *s, uint64_t cmd);
 /* A user address: NULL, or 0x in hex. */
 void decode_addr(struct sink *s, uint64_t addr);

@@ -265,7 +265,8 @@ COLUMN_FN(col_args)
 		return;
 	}
 	for_each_arg(arg, d) {
-		if (!arg->text || !arg_value(arg->src, e, a, &v))
+		if (!arg->text || arg_ignored(arg, e) ||
+		    !arg_value(arg->src, e, a, &v))
 			continue;
 		put_str(s, sep);
 		put_str(s, arg->text);
@@ -277,7 +278,7 @@ COLUMN_FN(col_args)
 			       detached && format == FMT_ADDR ? ORD_LAST : ORD_USE))
 			;
 		else if (arg->decode)
-			arg->decode(s, v);
+			arg->decode(s, arg_decoded(arg, e, v));
 		else
 			put_raw(s, arg->format, v);
 		sep = ",";
@@ -403,7 +404,8 @@ static void json_args(struct sink *s, const struct syscall_desc *d,
 	uint64_t v;
 
 	for_each_arg(arg, d) {
-		bool known = arg_value(arg->src, e, a, &v);
+		bool known = !arg_ignored(arg, e) &&
+			     arg_value(arg->src, e, a, &v);
 
 		put_field(s, arg->json);
 		if (known)
@@ -414,7 +416,7 @@ static void json_args(struct sink *s, const struct syscall_desc *d,
 			continue;
 		put_field(s, arg->json_decoded);
 		put_char(s, '"');
-		arg->decode(s, v);
+		arg->decode(s, arg_decoded(arg, e, v));
 		put_char(s, '"');
 	}
 }

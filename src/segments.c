@@ -544,9 +544,11 @@ static void note_shmdt(struct segments *t, const struct event *e,
 static void note_shmctl(struct segments *t, const struct event *e,
 			struct annotation *a)
 {
-	uint32_t cmd = shmctl_cmd(e->args[1]);
+	uint32_t cmd = shmctl_cmd(e->args[1], e->abi);
 	struct segment *s;
 
+	if (shmctl_names_table(e))
+		return;
 	/* SHM_STAT takes an index into the kernel's table, and returns the id. */
 	if (syscall_ret_kind(e) == RET_SHMID) {
 		if (!ret_is_error(e->ret))

@@ -93,7 +93,7 @@ enum ret_kind syscall_ret_kind(const struct event *e)
 
 	if (!d)
 		return RET_INT;
-	cmd = shmctl_cmd(e->args[1]);
+	cmd = shmctl_cmd(e->args[1], e->abi);
 	/* SHM_STAT takes an index into the table and answers with the id. */
 	if (e->syscall == SYS_SHMCTL && (cmd == SHM_STAT || cmd == SHM_STAT_ANY))
 		return RET_SHMID;
@@ -103,12 +103,29 @@ enum ret_kind syscall_ret_kind(const struct event *e)
 enum arg_format arg_format(const struct syscall_arg *arg,
 			   const struct event *e)
 {
-	uint32_t cmd = shmctl_cmd(e->args[1]);
-
-	/* An index where the result is the id (SHM_STAT); unused for INFO. */
+	/* An index where the result is the id (SHM_STAT). */
 	if (e->syscall == SYS_SHMCTL && arg->src == SRC_ARG0 &&
-	    (syscall_ret_kind(e) == RET_SHMID || cmd == IPC_INFO ||
-	     cmd == SHM_INFO))
+	    syscall_ret_kind(e) == RET_SHMID)
 		return FMT_S32;
 	return arg->format;
+}
+
+bool shmctl_names_table(const struct event *e)
+{
+	uint32_t cmd = shmctl_cmd(e->args[1], e->abi);
+
+	return e->syscall == SYS_SHMCTL && (cmd == IPC_INFO || cmd == SHM_INFO);
+}
+
+bool arg_ignored(const struct syscall_arg *arg, const struct event *e)
+{
+	return arg->src == SRC_ARG0 && shmctl_names_table(e);
+}
+
+uint64_t arg_decoded(const struct syscall_arg *arg, const struct event *e,
+		     uint64_t v)
+{
+	if (e->syscall == SYS_SHMCTL && arg->src == SRC_ARG1)
+		return shmctl_cmd(v, e->abi);
+	return v;
 }

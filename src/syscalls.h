@@ -80,5 +80,18 @@ enum ret_kind syscall_ret_kind(const struct event *e);
 /* How arg reads for e: shmctl's shmid is no id for some commands. */
 enum arg_format arg_format(const struct syscall_arg *arg,
 			   const struct event *e);
+/*
+ * shmctl IPC_INFO and SHM_INFO: about the whole table, they name no
+ * segment, and the kernel ignores their shmid.
+ */
+bool shmctl_names_table(const struct event *e);
+/* Whether e's kernel ignores arg: then it reads as unknown (null). */
+bool arg_ignored(const struct syscall_arg *arg, const struct event *e);
+/*
+ * What arg's decoder is given for e: v, but shmctl's command without the
+ * IPC_64 that is a compat caller's version flag. The raw value stays v.
+ */
+uint64_t arg_decoded(const struct syscall_arg *arg, const struct event *e,
+		     uint64_t v);
 
 #endif /* SHMTRACE_SYSCALLS_H */
