@@ -36,6 +36,8 @@ const volatile __u32 filter_ipc_ns;
 const volatile bool follow_on;
 /* Backlog (bytes) past which the reader is woken; below it a timer polls. */
 const volatile __u64 wakeup_bytes = 65536;
+/* -e attach, detach: follow the processes that hold a mapping (REC_*). */
+const volatile bool life_on;
 /* Pair entry and exit in task storage (5.11+) instead of the starts hash. */
 const volatile bool use_task_storage;
 /* Read the task through BTF (5.11+): loads, not a probe_read each. */
@@ -107,6 +109,19 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
+
+/*
+ * The processes that hold a mapping (life_on): those whose shmat passed
+ * the filters, and their forked children. Only their forks, execs, exits, munmaps and
+ * mremaps are sent, so that a fork-heavy program that attaches nothing
+ * pays one lookup per process event.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, __u8);
+} holders SEC(".maps");
 
 /* In "-- COMMAND" mode: the processes descended from COMMAND. */
 struct {
@@ -244,6 +259,9 @@ static __always_inline bool compat_call(struct pt_regs *regs)
 
 static __always_inline bool call_wanted(__u8 syscall, __u64 a0)
 {
+	/* A holder's munmap, mremap: holders took only wanted callers. */
+	if (syscall >= SYS_MAX)
+		return true;
 	if (!(events_mask & (1u << syscall)))
 		return false;
 	if (filter_key_on && syscall == SYS_SHMGET && (__u32)a0 != filter_key)
@@ -327,11 +345,33 @@ static __always_inline void fill_namespaces(struct event *e,
 	e->ns_pid = ns_nr(BPF_CORE_READ(task, group_leader, thread_pid), level);
 }
 
+/* Remembers that tgid holds a mapping; false if there was no room. */
+static __always_inline void hold(__u32 tgid)
+{
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&holders, &tgid, &one, BPF_ANY))
+		count_loss(LOSS_HOLDERS);
+}
+
+/* Who the calling thread is: ids, namespaces, cgroup and name. */
+static __always_inline void fill_caller(struct event *e)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	e->pid = id >> 32;
+	e->tid = id;
+	fill_namespaces(e, id);
+	id = bpf_get_current_uid_gid();
+	e->uid = id;
+	e->gid = id >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
 static __always_inline int on_exit(long ret)
 {
 	struct start *s = start_slot(false);
 	struct event *e;
-	__u64 id;
 
 	if (!s || !s->ts_ns)
 		return 0;
@@ -342,29 +382,25 @@ static __always_inline int on_exit(long ret)
 		bpf_probe_read_user(&addr, sizeof(addr), (void *)s->ret_ptr);
 		ret = addr;
 	}
-	if (filter_failed && ret >= 0)
+	if (life_on && s->syscall == SYS_SHMAT && ret >= 0)
+		hold(bpf_get_current_pid_tgid() >> 32);
+	/* A failed munmap or mremap changed no mapping. */
+	if (s->syscall >= SYS_MAX ? ret < 0 : filter_failed && ret >= 0)
 		goto out;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_loss(LOSS_RINGBUF);
 		goto out;
 	}
-	id = bpf_get_current_pid_tgid();
 	e->ts_ns = s->ts_ns;
 	e->latency_ns = bpf_ktime_get_boot_ns() - s->ts_ns;
 	e->ret = ret;
 	e->args[0] = s->args[0];
 	e->args[1] = s->args[1];
 	e->args[2] = s->args[2];
-	e->pid = id >> 32;
-	e->tid = id;
-	id = bpf_get_current_uid_gid();
-	e->uid = id;
-	e->gid = id >> 32;
 	e->syscall = s->syscall;
 	e->abi = s->abi;
-	fill_namespaces(e, bpf_get_current_pid_tgid());
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	fill_caller(e);
 	submit(e);
 out:
 	release_slot(s);
@@ -656,6 +692,138 @@ int unfollow(struct bpf_raw_tracepoint_args *ctx)
 	if (BPF_CORE_READ(task, signal, live.counter) == 0)
 		bpf_map_delete_elem(&followed, &tgid);
 	return 0;
+}
+
+/*
+ * What happens to the mappings of a process that holds one, without a
+ * shm call: its forked children copy them, exec and exit drop them. A
+ * thread, or a child that shares the mm (vfork, CLONE_VM), copies none.
+ */
+static __always_inline void life_record(__u8 kind, __u64 a0,
+					struct task_struct *child)
+{
+	struct event *e;
+
+	/* No filter: holders took only wanted callers (and "-- COMMAND"'s
+	 * unfollow may already have run at exit). */
+	if (draining)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_loss(LOSS_RINGBUF);
+		return;
+	}
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	e->latency_ns = 0;
+	e->ret = 0;
+	e->args[0] = a0;
+	e->args[1] = 0;
+	e->args[2] = 0;
+	e->syscall = kind;
+	e->abi = ABI_NATIVE;
+	fill_caller(e);
+	if (child) {
+		/* The child's comm, ids and namespaces are its parent's. */
+		struct pid *pid = BPF_CORE_READ(child, thread_pid);
+		unsigned int level = BPF_CORE_READ(pid, level);
+
+		e->pid = BPF_CORE_READ(child, tgid);
+		e->tid = BPF_CORE_READ(child, pid);
+		e->ns_pid = level ? ns_nr(pid, level) : e->pid;
+		e->ns_tid = e->ns_pid;
+	}
+	submit(e);
+}
+
+SEC("raw_tracepoint/sched_process_fork")
+int lifeproc_attach_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *parent = (void *)ctx->args[0];
+	struct task_struct *child = (void *)ctx->args[1];
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+
+	if (ptgid == ctgid || !bpf_map_lookup_elem(&holders, &ptgid) ||
+	    BPF_CORE_READ(child, mm) == BPF_CORE_READ(parent, mm))
+		return 0;
+	hold(ctgid);
+	life_record(REC_FORK, ptgid, child);
+	return 0;
+}
+
+/* Whether the calling process held a mapping; it holds none from now. */
+static __always_inline bool let_go(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	return !bpf_map_delete_elem(&holders, &tgid);
+}
+
+SEC("raw_tracepoint/sched_process_exec")
+int lifeproc_detach_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	if (let_go())
+		life_record(REC_EXEC, 0, NULL);
+	return 0;
+}
+
+/* The mm goes with the last thread (see unfollow). */
+SEC("raw_tracepoint/sched_process_exit")
+int lifeproc_detach_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *task = (void *)ctx->args[0];
+
+	if (BPF_CORE_READ(task, signal, live.counter) == 0 && let_go())
+		life_record(REC_EXIT, 0, NULL);
+	return 0;
+}
+
+/*
+ * munmap and mremap of a holder: userspace knows where its mappings are.
+ * Native callers only: syscalls:* is not emitted for compat tasks.
+ */
+static __always_inline int life_enter(__u8 kind, __u64 a0, __u64 a1, __u64 a2)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (!bpf_map_lookup_elem(&holders, &tgid))
+		return 0;
+	return on_enter(kind, ABI_NATIVE, a0, a1, a2, 0);
+}
+
+/* An entry left by a shm call whose exit was lost is not ours. */
+static __always_inline int life_leave(__u8 kind, long ret)
+{
+	struct start *s = start_slot(false);
+
+	if (!s || !s->ts_ns || s->syscall != kind)
+		return 0;
+	return on_exit(ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_munmap")
+int lifeenter_detach_munmap(struct trace_event_raw_sys_enter *ctx)
+{
+	return life_enter(REC_MUNMAP, ctx->args[0], ctx->args[1], 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_munmap")
+int lifeleave_detach_munmap(struct trace_event_raw_sys_exit *ctx)
+{
+	return life_leave(REC_MUNMAP, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_mremap")
+int lifeenter_attach_detach_mremap(struct trace_event_raw_sys_enter *ctx)
+{
+	return life_enter(REC_MREMAP, ctx->args[0], ctx->args[1],
+			  ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mremap")
+int lifeleave_attach_detach_mremap(struct trace_event_raw_sys_exit *ctx)
+{
+	return life_leave(REC_MREMAP, ctx->ret);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

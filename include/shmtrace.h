@@ -44,6 +44,38 @@ enum shm_syscall {
 };
 #undef SHM_SYSCALL_ENUM
 
+/*
+ * The attaches and detaches that are no shm call of their own: a mapping
+ * copied by fork, or dropped by exit, exec, munmap or mremap. Userspace
+ * makes these events (in the record's syscall field, as if calls) from
+ * the records below.
+ */
+enum shm_implicit {
+	EV_ATTACH = SYS_MAX,
+	EV_DETACH,
+	EV_MAX,
+};
+
+/*
+ * What the kernel side sends for them, only for processes that hold an
+ * attachment (a BPF hash of their tgids):
+ *
+ *   REC_FORK	pid, tid: the child's; args[0] the parent's tgid
+ *   REC_EXEC	the process after exec
+ *   REC_EXIT	its last thread
+ *   REC_MUNMAP	args[0] addr, args[1] length; ret 0
+ *   REC_MREMAP	args[0] old address, args[1] old length, args[2] new
+ *		length; ret the new address
+ */
+enum life_record {
+	REC_FORK = EV_MAX,
+	REC_EXEC,
+	REC_EXIT,
+	REC_MUNMAP,
+	REC_MREMAP,
+	REC_MAX,
+};
+
 /* The caller's ABI: the architecture's own, or its 32-bit compat one. */
 enum shm_abi {
 	ABI_NATIVE = 0,
@@ -63,6 +95,7 @@ enum loss_kind {
 	LOSS_RINGBUF = 0,	/* no room in the ring buffer */
 	LOSS_UNPAIRED,		/* no room to remember the entry */
 	LOSS_EXIT_MISSED,	/* an entry whose exit never came (kretprobe) */
+	LOSS_HOLDERS,		/* no room to follow a process that holds a mapping */
 	LOSS_MAX,
 };
 

@@ -39,6 +39,14 @@ static const struct hook_kind {
 	{ "follow", MODE_AUTO, false, false, FOLLOW },
 	{ "unfollow", MODE_AUTO, true, false, FOLLOW },
 	{ "reap", MODE_AUTO, true, false, ALWAYS },
+	{ "lifeproc", MODE_AUTO, true, false, ALWAYS },
+	{ "lifeenter", MODE_AUTO, false, false, ALWAYS },
+	{ "lifeleave", MODE_AUTO, true, false, ALWAYS },
+};
+
+/* What a life* program watches: part of its name, nothing to select by. */
+static const char *const life_tokens[] = {
+	"fork", "exec", "exit", "munmap", "mremap",
 };
 
 static const char *const path_tokens[NR_PATHS] = {
@@ -66,6 +74,9 @@ static int parse_token(const char *s, size_t n, struct hook *h)
 			return 0;
 		}
 	}
+	for (i = 0; i < (int)ARRAY_SIZE(life_tokens); i++)
+		if (strlen(life_tokens[i]) == n && !strncmp(s, life_tokens[i], n))
+			return 0;
 	i = syscall_by_name(s, n);
 	if (i < 0)
 		return -EINVAL;

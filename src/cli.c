@@ -58,7 +58,7 @@ enum long_only {
 /* Each heading's group is its own: argp sorts by group, README's order. */
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Events:", 1 },
-	{ "events", 'e', "LIST", 0, "Syscalls to trace: %s, comma-separated, or all (default: shmget)", 1 },
+	{ "events", 'e', "LIST", 0, "What to trace, comma-separated: %s (attach, detach: those no call makes), or all (default: shmget)", 1 },
 	{ NULL, 0, NULL, 0, "Filters (in the kernel, combined with AND):", 2 },
 	{ "pid", 'p', "PID", 0, "Only this process", 2 },
 	{ "tid", 't', "TID", 0, "Only this thread", 2 },
@@ -274,7 +274,7 @@ static int parse_event(const char *name, size_t n, unsigned int *mask)
 	int sys = syscall_by_name(name, n);
 
 	if (n == 3 && !strncmp(name, "all", 3)) {
-		*mask |= (1u << SYS_MAX) - 1;
+		*mask |= (1u << EV_MAX) - 1;
 		return 0;
 	}
 	if (sys < 0)

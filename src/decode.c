@@ -254,10 +254,28 @@ void decode_result(struct sink *s, int64_t ret, bool addr)
 		decode_ret(s, ret);
 }
 
+static const char *const causes[CAUSE_MAX] = {
+	[CAUSE_FORK] = "fork",
+	[CAUSE_EXEC] = "exec",
+	[CAUSE_EXIT] = "exit",
+	[CAUSE_MUNMAP] = "munmap",
+	[CAUSE_MREMAP] = "mremap",
+	[CAUSE_SPLIT] = "split",
+};
+
+void decode_cause(struct sink *s, uint64_t cause)
+{
+	if (cause < CAUSE_MAX)
+		put_str(s, causes[cause]);
+	else
+		put_u64(s, cause);
+}
+
 static const char *const loss_reasons[LOSS_REASONS] = {
 	[LOSS_RINGBUF] = "ring buffer full",
 	[LOSS_UNPAIRED] = "no room to pair entry and exit",
 	[LOSS_EXIT_MISSED] = "exit not seen",
+	[LOSS_HOLDERS] = "no room to follow a process's mappings",
 	[LOSS_MALFORMED] = "malformed record",
 	[LOSS_ENTRY_MISSED] = "entry not seen",
 };

@@ -52,6 +52,19 @@ void decode_ret(struct sink *s, int64_t ret);
 /* The same, or an address in hex if the syscall returns one (addr). */
 void decode_result(struct sink *s, int64_t ret, bool addr);
 
+/* Why a mapping came or went without a shm call (EV_ATTACH, EV_DETACH). */
+enum life_cause {
+	CAUSE_FORK,
+	CAUSE_EXEC,
+	CAUSE_EXIT,
+	CAUSE_MUNMAP,
+	CAUSE_MREMAP,
+	CAUSE_SPLIT,		/* a hole punched in it: two VMAs where one was */
+	CAUSE_MAX,
+};
+/* fork, exec, ...; the number for an unknown cause. */
+void decode_cause(struct sink *s, uint64_t cause);
+
 /* Userspace's own kind of loss, after the kernel's: a record too short. */
 #define LOSS_MALFORMED LOSS_MAX
 #define LOSS_ENTRY_MISSED (LOSS_MAX + 1)	/* the kernel skipped an entry program */

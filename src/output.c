@@ -153,9 +153,11 @@ COLUMN_FN(col_comm)
 	put_comm_text(s, e->comm, sizeof(e->comm));
 }
 
+/* An implicit attach or detach is no call: it has no ABI, result or latency. */
 COLUMN_FN(col_abi)
 {
-	put_str(s, name_of(abi_names, ABI_MAX, e->abi));
+	put_str(s, is_implicit(e->syscall) ? "-" :
+		   name_of(abi_names, ABI_MAX, e->abi));
 }
 
 COLUMN_FN(col_syscall)
@@ -185,6 +187,9 @@ static bool arg_value(enum arg_source src, const struct event *e,
 	case SRC_CREATED:
 		*v = a && a->created > 0;
 		return a && a->created >= 0;
+	case SRC_NATTCH:
+		*v = a && a->nattch >= 0 ? (uint64_t)a->nattch : 0;
+		return a && a->nattch >= 0;
 	default:
 		return false;
 	}
@@ -216,6 +221,10 @@ COLUMN_FN(col_ret)
 		[RET_ADDR] = FMT_ADDR,
 	};
 
+	if (is_implicit(e->syscall)) {
+		put_char(s, '-');
+		return;
+	}
 	/* A new mapping, a new segment: even at a value seen before. */
 	if (o->stable && !ret_is_error(e->ret) &&
 	    put_stable(o, s, ret_format[syscall_ret_kind(e)], e, e->ret,
@@ -228,7 +237,10 @@ COLUMN_FN(col_ret)
 
 COLUMN_FN(col_lat)
 {
-	put_us(s, e->latency_ns);
+	if (is_implicit(e->syscall))
+		put_char(s, '-');
+	else
+		put_us(s, e->latency_ns);
 }
 
 /* A raw value as its format says, for JSON and for undecoded text. */
@@ -408,10 +420,15 @@ static void json_args(struct sink *s, const struct syscall_desc *d,
 			     arg_value(arg->src, e, a, &v);
 
 		put_field(s, arg->json);
-		if (known)
-			put_raw(s, arg->format, v);
-		else
+		if (!known) {
 			put_str(s, "null");
+		} else if (arg->format == FMT_NAME) {
+			put_char(s, '"');
+			arg->decode(s, v);
+			put_char(s, '"');
+		} else {
+			put_raw(s, arg->format, v);
+		}
 		if (!arg->json_decoded)
 			continue;
 		put_field(s, arg->json_decoded);
@@ -444,6 +461,17 @@ static void json_findings(struct sink *s, const struct event *e,
 	put_char(s, ']');
 }
 
+/* An attach or detach no call made: "event" where calls have "syscall". */
+static void json_implicit(struct output *o, struct sink *s,
+			  const struct event *e, const struct annotation *a)
+{
+	put_str_field(s, "event", syscall_name(e->syscall));
+	json_args(s, syscall_desc(e->syscall), e, a);
+	if (o->warn)
+		json_findings(s, e, a);
+	put_str(s, "}\n");
+}
+
 static void format_json(struct output *o, struct sink *s,
 			const struct event *e, const struct annotation *a)
 {
@@ -464,6 +492,10 @@ static void format_json(struct output *o, struct sink *s,
 		put_str(s, "null");
 	put_field(s, "comm");
 	put_json_string(s, e->comm, sizeof(e->comm));
+	if (is_implicit(e->syscall)) {
+		json_implicit(o, s, e, a);
+		return;
+	}
 	put_str_field(s, "abi", name_of(abi_names, ABI_MAX, e->abi));
 	put_str_field(s, "syscall", syscall_name(e->syscall));
 	if (syscall_desc(e->syscall))

@@ -133,7 +133,8 @@ static int summary_take(struct pipeline *p, const struct event *e,
 			const struct annotation *a)
 {
 	(void)a;
-	summary_add(&p->summary, e);
+	if (!is_implicit(e->syscall))
+		summary_add(&p->summary, e);
 	return 0;
 }
 
@@ -162,7 +163,9 @@ static bool metrics_wanted(const struct pipeline *p)
 static int metrics_take(struct pipeline *p, const struct event *e,
 			const struct annotation *a)
 {
-	metrics_add(p->metrics, e, a->container, a->created, a->findings);
+	if (!is_implicit(e->syscall))
+		metrics_add(p->metrics, e, a->container, a->created,
+			    a->findings);
 	return 0;
 }
 
@@ -203,23 +206,22 @@ void pipeline_init(struct pipeline *p, const struct config *cfg,
 			p->consumers[p->n_consumers++] = &all_consumers[i];
 }
 
-int pipeline_event(struct pipeline *p, const void *data, size_t size)
+/* An annotated event, to every consumer. */
+static int deliver(void *ctx, const struct event *e,
+		   const struct annotation *seg)
 {
-	const struct event *e = data;
+	struct pipeline *p = ctx;
 	const struct config *cfg = p->cfg;
-	struct annotation a;
+	struct annotation a = *seg;
 	int i, err;
 
-	/* The buffer is shared with the kernel: trust no size. */
-	if (size < sizeof(struct event)) {
-		p->malformed++;
-		return 0;
-	}
-	segments_annotate(p->segs, e, &a);
 	a.container = container_of(p->containers, e->cgroup_id, e->pid);
 	/* Only shmget's key is known in the kernel; the others' are here. */
 	if (cfg->key_on && e->syscall != SYS_SHMGET &&
 	    (!a.key_known || a.key != cfg->key))
+		return 0;
+	/* --failed: an implicit attach or detach is no failed call. */
+	if (cfg->failed && is_implicit(e->syscall))
 		return 0;
 	a.findings = findings_check(e, &a);
 	for (i = 0; i < p->n_consumers; i++) {
@@ -229,6 +231,23 @@ int pipeline_event(struct pipeline *p, const void *data, size_t size)
 	}
 	p->events++;
 	return cfg->count && p->events >= cfg->count ? -ECANCELED : 0;
+}
+
+int pipeline_event(struct pipeline *p, const void *data, size_t size)
+{
+	const struct event *e = data;
+	struct annotation a;
+
+	/* The buffer is shared with the kernel: trust no size. */
+	if (size < sizeof(struct event)) {
+		p->malformed++;
+		return 0;
+	}
+	/* A holder's fork, exit, munmap...: the attaches and detaches it made. */
+	if (e->syscall >= EV_MAX)
+		return segments_life(p->segs, e, deliver, p);
+	segments_annotate(p->segs, e, &a);
+	return deliver(p, e, &a);
 }
 
 void pipeline_finish(struct pipeline *p)

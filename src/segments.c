@@ -70,41 +70,6 @@ static struct segment *seg_store(struct segments *t, const struct segment *s)
 	return slot;
 }
 
-/* A mapping is known by its process and address; no padding to hash. */
-struct att_key {
-	uint64_t addr;
-	uint32_t tgid;
-	uint32_t zero;
-};
-
-static bool att_free(const struct hashtab *t, const void *slot)
-{
-	(void)t;
-	return !((const struct attachment *)slot)->used;
-}
-
-static bool att_holds(const struct hashtab *t, const void *slot,
-		      const void *key)
-{
-	const struct attachment *a = slot;
-	const struct att_key *k = key;
-
-	(void)t;
-	return a->tgid == k->tgid && a->addr == k->addr;
-}
-
-/* The mapping's slot; for insert, a free one if need be, NULL when full. */
-static struct attachment *att_find(struct segments *t, uint32_t tgid,
-				   uint64_t addr, bool insert)
-{
-	const struct hashtab h = { t->att, sizeof(t->att[0]), ATT_SLOTS,
-				   att_free, att_holds, NULL };
-	struct att_key k = { .addr = addr, .tgid = tgid };
-	uint64_t hash = hashtab_hash(&k, sizeof(k));
-
-	return insert ? hashtab_insert(&h, hash, &k) : hashtab_find(&h, hash, &k);
-}
-
 /*
  * Reads the segments listed in f, of namespace ns: adds those not known
  * yet, or (leaks) marks the traced creations that are still there.
@@ -117,6 +82,7 @@ static int parse_table(struct segments *t, FILE *f, uint32_t ns, bool leaks)
 	while (fgets(line, sizeof(line), f)) {
 		struct segment s = { .used = true, .from_snapshot = true,
 				     .ns = ns }, *known;
+		unsigned int nattch;
 		unsigned long long size;
 		int key, id;
 		long long ctime;
@@ -124,7 +90,7 @@ static int parse_table(struct segments *t, FILE *f, uint32_t ns, bool leaks)
 		/* key shmid perms size cpid lpid nattch uid gid cuid cgid
 		 * atime dtime ctime ... */
 		if (sscanf(line, "%d %d %o %llu %u %*u %u %u %*u %u %*u %*d %*d %lld",
-			   &key, &id, &s.mode, &size, &s.cpid, &s.nattch,
+			   &key, &id, &s.mode, &size, &s.cpid, &nattch,
 			   &s.uid, &s.cuid, &ctime) != 9)
 			continue;	/* the header */
 		s.key = key;
@@ -132,6 +98,7 @@ static int parse_table(struct segments *t, FILE *f, uint32_t ns, bool leaks)
 		s.mode &= 0777;
 		s.size = size;
 		s.ctime = ctime;
+		s.nattch = nattch;
 		known = seg_find(t, ns, id);
 		if (leaks && known && known->traced_create &&
 		    known->key == s.key) {
@@ -290,9 +257,7 @@ static void forget_ns(struct segments *t, struct ipc_ns *n)
 	for (i = 0; i < SEG_SLOTS; i++)
 		if (t->seg[i].used && t->seg[i].ns == n->inum)
 			t->seg[i].used = false;
-	for (i = 0; i < ATT_SLOTS; i++)
-		if (t->att[i].used && t->att[i].ns == n->inum)
-			t->att[i].used = false;
+	mappings_forget_ns(&t->maps, n->inum);
 	n->inum = 0;
 	t->last_ns = NULL;
 }
@@ -471,6 +436,7 @@ static void note_shmget(struct segments *t, const struct event *e,
 		.uid = a->created ? e->uid : NO_UID,
 		.mode = e->args[2] & 0777,
 		.cpid = a->created ? e->pid : 0,
+		.nattch = a->created ? 0 : -1,
 	};
 	memcpy(fresh.comm, e->comm, sizeof(fresh.comm));
 	seg_store(t, &fresh);
@@ -511,34 +477,91 @@ static void name_segment(struct segments *t, const struct event *e,
 	a->seg_known = true;
 }
 
+static uint64_t page_up(uint64_t v)
+{
+	static uint64_t page;
+
+	if (!page)
+		page = sysconf(_SC_PAGESIZE);
+	return (v + page - 1) & ~(page - 1);
+}
+
+/*
+ * One more or one less VMA of piece p's segment, held by a process of
+ * uid; a's nattch is the count after it. A segment IPC_RMID'ed while
+ * attached goes with its last detach.
+ */
+static void count_piece(struct segments *t, const struct piece *p,
+			uint32_t uid, int delta, struct annotation *a)
+{
+	struct segment *s = seg_find(t, p->ns, p->shmid);
+
+	a->shmid = p->shmid;
+	a->key_known = p->key_known;
+	a->key = p->key;
+	a->nattch = -1;
+	if (!s)
+		return;
+	a->seg = *s;
+	a->seg_known = true;
+	if (!uid)
+		s->root_pieces += delta;
+	if (s->nattch < 0 || s->nattch + delta < 0)
+		return;
+	s->nattch += delta;
+	a->nattch = s->nattch;
+	if (s->removed && !s->nattch) {
+		a->destroyed = true;
+		s->used = false;
+	}
+}
+
 static void note_shmat(struct segments *t, const struct event *e,
 		       struct annotation *a)
 {
-	struct attachment *att;
+	struct piece p = { .start = e->ret, .ns = e->ipc_ns,
+			   .shmid = e->args[0] };
+	struct holder *h;
 
 	name_segment(t, e, e->ipc_ns, e->args[0], a);
 	if (ret_is_error(e->ret))
 		return;
-	att = att_find(t, e->pid, e->ret, true);
-	if (!att)
-		return;		/* a full table: its shmdt names no segment */
-	*att = (struct attachment){
-		.used = true, .tgid = e->pid, .ns = e->ipc_ns,
-		.shmid = e->args[0],
-		.addr = e->ret,
-	};
+	p.end = p.start + page_up(a->seg_known ? a->seg.size : 1);
+	p.key_known = a->key_known;
+	p.key = a->key;
+	h = holder_get(&t->maps, e->pid, e->uid, true);
+	/* A full table: its shmdt names no segment. */
+	if (h && piece_add(&t->maps, h, &p))
+		count_piece(t, &p, h->uid, 1, a);
+	else
+		t->maps.dropped += !h;
 }
 
+/*
+ * shmdt takes every piece that its address was attached at, as the
+ * kernel does (a split mapping is one attach, several VMAs).
+ */
 static void note_shmdt(struct segments *t, const struct event *e,
 		       struct annotation *a)
 {
-	struct attachment *att = att_find(t, e->pid, e->args[0], false);
+	struct holder *h = holder_get(&t->maps, e->pid, 0, false);
+	uint32_t i;
 
-	if (!att)
-		return;
-	name_segment(t, e, att->ns, att->shmid, a);
-	if (!ret_is_error(e->ret))
-		att->used = false;
+	for (i = h ? h->n : 0; i-- > 0;) {
+		struct piece p = h->p[i];
+
+		if (p.start - p.off != e->args[0])
+			continue;
+		if (ret_is_error(e->ret)) {
+			name_segment(t, e, p.ns, p.shmid, a);
+			a->key_known = p.key_known;
+			a->key = p.key;
+			return;
+		}
+		piece_del(h, i);
+		count_piece(t, &p, h->uid, -1, a);
+	}
+	holder_put(h);
 }
 
 static void note_shmctl(struct segments *t, const struct event *e,
@@ -556,11 +579,15 @@ static void note_shmctl(struct segments *t, const struct event *e,
 		return;
 	}
 	name_segment(t, e, e->ipc_ns, e->args[0], a);
-	if (cmd == IPC_RMID && !ret_is_error(e->ret)) {
-		s = seg_find(t, e->ipc_ns, e->args[0]);
-		if (s)
-			s->used = false;
-	}
+	if (cmd != IPC_RMID || ret_is_error(e->ret))
+		return;
+	s = seg_find(t, e->ipc_ns, e->args[0]);
+	if (!s)
+		return;
+	/* Attached still: it lives on, with its key, until the last detach. */
+	s->removed = s->nattch > 0;
+	s->used = s->removed;
+	a->destroyed = !s->nattch;
 }
 
 /* What each syscall teaches the tables; NULL: nothing. */
@@ -575,9 +602,205 @@ static void (*const notes[SYS_MAX])(struct segments *t, const struct event *e,
 void segments_annotate(struct segments *t, const struct event *e,
 		       struct annotation *a)
 {
-	*a = (struct annotation){ .shmid = -1, .created = -1 };
+	*a = (struct annotation){ .shmid = -1, .created = -1, .nattch = -1 };
 	ns_enter(t, e->ipc_ns, e->pid);
 	/* The record comes from memory shared with the kernel. */
 	if (e->syscall < SYS_MAX && notes[e->syscall])
 		notes[e->syscall](t, e, a);
+}
+
+/* One record of a holder's, and where its implicit events go. */
+struct life {
+	struct segments *t;
+	const struct event *rec;
+	implicit_fn *fn;
+	void *ctx;
+	int err;
+};
+
+/* An attach or detach of piece p, with the record's process and time. */
+static void implicit(struct life *l, enum shm_implicit kind,
+		     enum life_cause cause, const struct piece *p, uint32_t uid)
+{
+	struct annotation a = { .shmid = -1, .created = -1, .nattch = -1 };
+	struct event e = *l->rec;
+
+	count_piece(l->t, p, uid, kind == EV_ATTACH ? 1 : -1, &a);
+	e.syscall = kind;
+	e.ipc_ns = p->ns;
+	e.args[0] = p->start;
+	e.args[1] = p->shmid;
+	e.args[2] = cause;
+	e.ret = 0;
+	e.latency_ns = 0;
+	if (!l->err)
+		l->err = l->fn(l->ctx, &e, &a);
+}
+
+/* The child has a copy of each of its parent's pieces. */
+static void life_fork(struct life *l)
+{
+	struct mappings *m = &l->t->maps;
+	struct holder *parent = holder_get(m, l->rec->args[0], 0, false);
+	struct holder *child;
+	uint32_t i;
+
+	if (!parent)
+		return;
+	child = holder_get(m, l->rec->pid, l->rec->uid, true);
+	if (!child) {
+		m->dropped += parent->n;
+		return;
+	}
+	/* A pid used again after an exit that was not seen. */
+	child->n = 0;
+	child->uid = l->rec->uid;
+	for (i = 0; i < parent->n; i++)
+		if (piece_add(m, child, &parent->p[i]))
+			implicit(l, EV_ATTACH, CAUSE_FORK, &parent->p[i],
+				 child->uid);
+	holder_put(child);
+}
+
+/* exec and exit take the whole mm. */
+static void life_drop(struct life *l, struct holder *h, enum life_cause cause)
+{
+	uint32_t i, n = h->n;
+
+	h->n = 0;
+	for (i = 0; i < n; i++)
+		implicit(l, EV_DETACH, cause, &h->p[i], h->uid);
+}
+
+/*
+ * [a, b) is unmapped: a piece inside it is detached, one that it cuts
+ * in the middle becomes two VMAs (one attach more), one it overlaps at
+ * an end shrinks.
+ */
+static void unmap(struct life *l, struct holder *h, uint64_t a, uint64_t b,
+		  enum life_cause cause)
+{
+	uint32_t i;
+
+	for (i = h->n; i-- > 0;) {
+		struct piece *p = &h->p[i], cut = *p;
+
+		if (p->end <= a || p->start >= b)
+			continue;
+		if (a <= p->start && b >= p->end) {
+			piece_del(h, i);
+			implicit(l, EV_DETACH, cause, &cut, h->uid);
+		} else if (a > p->start && b < p->end) {
+			p->end = a;
+			cut.off += b - cut.start;
+			cut.start = b;
+			if (piece_add(&l->t->maps, h, &cut))
+				implicit(l, EV_ATTACH, CAUSE_SPLIT, &cut, h->uid);
+		} else if (a <= p->start) {
+			p->off += b - p->start;
+			p->start = b;
+		} else {
+			p->end = a;
+		}
+	}
+}
+
+/* The piece that addr is in, or -1. */
+static int piece_at(const struct holder *h, uint64_t addr)
+{
+	uint32_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->p[i].start <= addr && addr < h->p[i].end)
+			return i;
+	return -1;
+}
+
+/*
+ * mremap shrinks by unmapping the tail, grows in place, or moves: the
+ * whole VMA (no count changes), or a part of it, split off first (one
+ * attach more). What it moves onto is unmapped.
+ */
+static void life_mremap(struct life *l, struct holder *h)
+{
+	uint64_t old = l->rec->args[0], to = l->rec->ret;
+	uint64_t old_len = page_up(l->rec->args[1]);
+	uint64_t new_len = page_up(l->rec->args[2]);
+	struct piece moved;
+	int i;
+
+	if (new_len < old_len) {
+		unmap(l, h, old + new_len, old + old_len, CAUSE_MREMAP);
+		old_len = new_len;
+	}
+	i = piece_at(h, old);
+	if (i < 0)
+		return;
+	if (to == old) {
+		if (old + old_len >= h->p[i].end)
+			h->p[i].end = old + new_len;
+		return;
+	}
+	moved = h->p[i];
+	moved.off += old - moved.start;
+	moved.start = to;
+	moved.end = to + new_len;
+	if (old == h->p[i].start && old + old_len >= h->p[i].end) {
+		piece_del(h, i);
+		unmap(l, h, to, to + new_len, CAUSE_MREMAP);
+		piece_add(&l->t->maps, h, &moved);
+		return;
+	}
+	unmap(l, h, old, old + old_len, CAUSE_MREMAP);
+	unmap(l, h, to, to + new_len, CAUSE_MREMAP);
+	if (piece_add(&l->t->maps, h, &moved))
+		implicit(l, EV_ATTACH, CAUSE_MREMAP, &moved, h->uid);
+}
+
+int segments_life(struct segments *t, const struct event *rec,
+		  implicit_fn *fn, void *ctx)
+{
+	struct life l = { .t = t, .rec = rec, .fn = fn, .ctx = ctx };
+	struct holder *h;
+
+	if (rec->syscall == REC_FORK) {
+		life_fork(&l);
+		return l.err;
+	}
+	h = holder_get(&t->maps, rec->pid, 0, false);
+	if (!h)
+		return 0;
+	switch (rec->syscall) {
+	case REC_EXEC:
+		life_drop(&l, h, CAUSE_EXEC);
+		break;
+	case REC_EXIT:
+		life_drop(&l, h, CAUSE_EXIT);
+		break;
+	case REC_MUNMAP:
+		unmap(&l, h, rec->args[0], rec->args[0] + page_up(rec->args[1]),
+		      CAUSE_MUNMAP);
+		break;
+	case REC_MREMAP:
+		life_mremap(&l, h);
+		break;
+	}
+	holder_put(h);
+	return l.err;
+}
+
+void segments_holders(const struct segments *t, uint32_t ns, int32_t id,
+		      void (*fn)(uint32_t tgid, void *ctx), void *ctx)
+{
+	const struct holder *h;
+	uint32_t i;
+
+	for (h = t->maps.h; h < t->maps.h + HOLDER_SLOTS; h++) {
+		for (i = 0; h->tgid && i < h->n; i++) {
+			if (h->p[i].ns == ns && h->p[i].shmid == id) {
+				fn(h->tgid, ctx);
+				break;
+			}
+		}
+	}
 }

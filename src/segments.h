@@ -17,10 +17,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>
+#include "mappings.h"
 #include "shmtrace.h"
 
 #define SEG_SLOTS 16384
-#define ATT_SLOTS 8192
 #define NS_SLOTS 512
 #define NO_UID UINT32_MAX
 
@@ -38,18 +38,12 @@ struct segment {
 	/* Created by a traced call: what a leak report says of it. */
 	bool traced_create;
 	bool leaked;		/* still there at the end (segments_leaks) */
-	uint32_t nattch;	/* at the end */
+	bool removed;		/* IPC_RMID'ed, still attached */
+	int64_t nattch;		/* now (at the end, if leaked); -1: unknown */
+	uint32_t root_pieces;	/* of its attaches, those of uid 0 */
 	uint64_t size;
 	uint64_t created_ns;	/* CLOCK_BOOTTIME */
 	char comm[TASK_COMM_LEN];
-};
-
-struct attachment {
-	bool used;
-	uint32_t tgid;
-	uint32_t ns;
-	int32_t shmid;
-	uint64_t addr;
 };
 
 /* What an event learns from the tables. */
@@ -62,6 +56,8 @@ struct annotation {
 	bool seg_known;
 	const char *container;	/* the caller's container id, NULL: the host */
 	unsigned int findings;	/* what -W finds in the call: 1 << enum finding */
+	int64_t nattch;		/* the segment's after the event; -1: unknown */
+	bool destroyed;		/* the event destroyed it (IPC_RMID, last detach) */
 };
 
 /* An IPC namespace whose segments the tables hold. */
@@ -80,7 +76,7 @@ struct segments {
 	struct ipc_ns *last_ns;	/* the namespace of the last call */
 	struct ipc_ns ns[NS_SLOTS];
 	struct segment seg[SEG_SLOTS];
-	struct attachment att[ATT_SLOTS];
+	struct mappings maps;
 };
 
 /*
@@ -112,5 +108,18 @@ void segments_gc(struct segments *t);
 /* Fills a for e, then updates the tables with e's effect. */
 void segments_annotate(struct segments *t, const struct event *e,
 		       struct annotation *a);
+
+typedef int implicit_fn(void *ctx, const struct event *e,
+			const struct annotation *a);
+/*
+ * A record of a holder's fork, exec, exit, munmap or mremap (REC_*):
+ * calls fn with each attach or detach it made (EV_ATTACH, EV_DETACH),
+ * already in the tables. fn's first non-zero return, or 0.
+ */
+int segments_life(struct segments *t, const struct event *rec,
+		  implicit_fn *fn, void *ctx);
+/* Calls fn with the tgid of each process that has segment (ns, id) mapped. */
+void segments_holders(const struct segments *t, uint32_t ns, int32_t id,
+		      void (*fn)(uint32_t tgid, void *ctx), void *ctx);
 
 #endif /* SHMTRACE_SEGMENTS_H */

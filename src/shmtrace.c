@@ -105,7 +105,7 @@ static void print_banner(const struct run *r)
 
 	if (r->cfg->quiet)
 		return;
-	for (i = 0; i < SYS_MAX; i++) {
+	for (i = 0; i < EV_MAX; i++) {
 		if (r->cfg->events & (1u << i)) {
 			fprintf(stderr, "%s%s", sep, syscall_name(i));
 			sep = ", ";

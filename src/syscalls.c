@@ -8,7 +8,7 @@
 #include "util.h"
 
 /* The JSON field names are a contract: scripts select on them. */
-static const struct syscall_desc syscalls[SYS_MAX] = {
+static const struct syscall_desc syscalls[EV_MAX] = {
 	[SYS_SHMGET] = {
 		.name = "shmget", .key = SRC_ARG0, .ret = RET_SHMID,
 		.args = {
@@ -47,6 +47,27 @@ static const struct syscall_desc syscalls[SYS_MAX] = {
 			{ NULL, "key", SRC_KEY, FMT_U32 },
 		},
 	},
+	/* args[0] the piece's address, args[1] its shmid, args[2] the cause. */
+	[EV_ATTACH] = {
+		.name = "attach", .key = SRC_KEY, .ret = RET_INT,
+		.args = {
+			{ "cause", "cause", SRC_ARG2, FMT_NAME, decode_cause },
+			{ "shmaddr", "addr", SRC_ARG0, FMT_ADDR, decode_addr },
+			{ "shmid", "shmid", SRC_SHMID, FMT_SHMID },
+			{ NULL, "key", SRC_KEY, FMT_U32 },
+			{ "nattch", "nattch", SRC_NATTCH, FMT_U64 },
+		},
+	},
+	[EV_DETACH] = {
+		.name = "detach", .key = SRC_KEY, .ret = RET_INT,
+		.args = {
+			{ "cause", "cause", SRC_ARG2, FMT_NAME, decode_cause },
+			{ "shmaddr", "addr", SRC_ARG0, FMT_ADDR, decode_addr },
+			{ "shmid", "shmid", SRC_SHMID, FMT_SHMID },
+			{ NULL, "key", SRC_KEY, FMT_U32 },
+			{ "nattch", "nattch", SRC_NATTCH, FMT_U64 },
+		},
+	},
 };
 
 const struct syscall_desc *syscall_desc(unsigned int syscall)
@@ -65,7 +86,7 @@ int syscall_by_name(const char *name, size_t n)
 {
 	int i;
 
-	for (i = 0; i < SYS_MAX; i++)
+	for (i = 0; i < EV_MAX; i++)
 		if (strlen(syscalls[i].name) == n &&
 		    !strncmp(name, syscalls[i].name, n))
 			return i;
@@ -74,13 +95,13 @@ int syscall_by_name(const char *name, size_t n)
 
 const char *syscall_list(void)
 {
-	static char list[SYS_MAX * 16];
+	static char list[EV_MAX * 16];
 	size_t len = 0;
 	int i;
 
 	if (list[0])
 		return list;
-	for (i = 0; i < SYS_MAX; i++)
+	for (i = 0; i < EV_MAX; i++)
 		len += snprintf(list + len, sizeof(list) - len, "%s%s",
 				i ? ", " : "", syscalls[i].name);
 	return list;

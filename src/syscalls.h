@@ -14,7 +14,7 @@
 #include "fmt.h"
 #include "shmtrace.h"
 
-#define MAX_ARGS 4
+#define MAX_ARGS 5
 
 /* Where an argument's value comes from. */
 enum arg_source {
@@ -25,6 +25,7 @@ enum arg_source {
 	SRC_KEY,		/* the segment's key, from the segment tables */
 	SRC_SHMID,		/* the segment's id, from the segment tables */
 	SRC_CREATED,		/* shmget: whether it created the segment */
+	SRC_NATTCH,		/* the segment's attach count after the event */
 };
 
 /* How the raw value reads, in JSON and in text without a decoder. */
@@ -36,6 +37,7 @@ enum arg_format {
 	FMT_ADDR,		/* a mapping's address (A ordinals, --stable) */
 	FMT_PTR,		/* other user memory (--stable: NULL or ptr) */
 	FMT_BOOL,
+	FMT_NAME,		/* a name, from the decoder: a string in JSON */
 };
 
 struct syscall_arg {
@@ -67,13 +69,19 @@ struct syscall_desc {
 	for ((arg) = (d)->args;						\
 	     (arg) < (d)->args + MAX_ARGS && (arg)->src != SRC_NONE; (arg)++)
 
+/* An attach or detach that no shm call made (fork, exit, munmap, ...). */
+static inline bool is_implicit(unsigned int syscall)
+{
+	return syscall >= SYS_MAX && syscall < EV_MAX;
+}
+
 /* The descriptor of e->syscall, or NULL for a value out of range. */
 const struct syscall_desc *syscall_desc(unsigned int syscall);
-/* "shmget", ...; "unknown" for a value out of range. */
+/* "shmget", ..., "attach", "detach"; "unknown" for a value out of range. */
 const char *syscall_name(unsigned int syscall);
 /* The syscall named name (n bytes), or -1. */
 int syscall_by_name(const char *name, size_t n);
-/* "shmget, shmat, shmdt, shmctl": for messages and help. */
+/* "shmget, shmat, shmdt, shmctl, attach, detach": for messages and help. */
 const char *syscall_list(void);
 /* What e's result is when it is not an error (shmctl's depends on cmd). */
 enum ret_kind syscall_ret_kind(const struct event *e);

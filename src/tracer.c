@@ -95,6 +95,7 @@ static int configure(struct tracer *t, uint32_t ipc_ns)
 	memcpy((char *)ro->filter_comm, cfg->comm, sizeof(cfg->comm));
 	ro->filter_failed = cfg->failed;
 	ro->events_mask = cfg->events;
+	ro->life_on = cfg->events & (1u << EV_ATTACH | 1u << EV_DETACH);
 	ro->filter_cgroup_on = cfg->cgroup != NULL;
 	ro->filter_container_on = cfg->container != NULL;
 	ro->follow_on = cfg->command != NULL;

@@ -175,7 +175,7 @@ test_syscall_lists() {
 	check "syscalls: the binary lists some" test -n "$want"
 	comp=$(complete_words shmtrace -e '' | grep -vx all | sort | tr '\n' ' ')
 	assert_eq "syscalls: the completion of -e offers those of the binary" "$want" "$comp"
-	man=$(sed -n '/^\.BI \\-e /,/^\.TP/p' "$MAN" | grep -oE '\bshm[a-z]+\b' | sort -u | tr '\n' ' ')
+	man=$(sed -n '/^\.BI \\-e /,/^\.TP/p' "$MAN" | grep -oE '\b(shm[a-z]+|attach|detach)\b' | sort -u | tr '\n' ' ')
 	assert_eq "syscalls: the man page's -e lists those of the binary" "$want" "$man"
 }
 
