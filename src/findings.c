@@ -39,11 +39,27 @@ static unsigned int shmget_findings(const struct event *e,
 	return f;
 }
 
+/*
+ * Who can hurt whom: a writer can change what every other user of the
+ * segment reads. A risk where the writer is less privileged than one of
+ * them: not root itself, neither creator nor owner, while root created,
+ * owns or has attached the segment (inherited attaches included). So an
+ * X server (root, or the same kind of user) writing into a client's
+ * MIT-SHM segment is no finding, and nobody writing into root's is.
+ */
+static bool root_uses(const struct segment *s)
+{
+	return s->cuid == 0 || s->uid == 0 || s->root_pieces > 0;
+}
+
 static unsigned int shmat_findings(const struct event *e,
 				   const struct annotation *a)
 {
+	const struct segment *s = &a->seg;
+
 	if (!ret_is_error(e->ret) && !((uint32_t)e->args[2] & SHM_RDONLY) &&
-	    a->seg_known && a->seg.cuid != NO_UID && a->seg.cuid != e->uid)
+	    a->seg_known && e->uid != 0 && e->uid != s->cuid &&
+	    e->uid != s->uid && root_uses(s))
 		return 1u << FINDING_FOREIGN_WRITER;
 	return 0;
 }
@@ -59,11 +75,13 @@ static unsigned int shared_ipc(const struct event *e,
 unsigned int findings_check(const struct event *e,
 			    const struct annotation *a)
 {
+	unsigned int f = shared_ipc(e, a);
+
 	if (e->syscall == SYS_SHMGET)
-		return shmget_findings(e, a) | shared_ipc(e, a);
+		f |= shmget_findings(e, a);
 	if (e->syscall == SYS_SHMAT)
-		return shmat_findings(e, a) | shared_ipc(e, a);
-	return 0;
+		f |= shmat_findings(e, a);
+	return f;
 }
 
 void put_finding_reason(struct sink *s, enum finding f,
@@ -93,8 +111,11 @@ void put_finding_reason(struct sink *s, enum finding f,
 	case FINDING_FOREIGN_WRITER:
 		put_str(s, "attached writable by uid ");
 		put_u64(s, e->uid);
-		put_str(s, "; the segment was created by uid ");
+		put_str(s, ", less privileged than root, which uses the segment (created by uid ");
 		put_u64(s, a->seg.cuid);
+		put_str(s, ", owned by uid ");
+		put_u64(s, a->seg.uid);
+		put_str(s, ")");
 		break;
 	case FINDING_SHARED_IPC:
 		put_str(s, "container ");

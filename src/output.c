@@ -559,12 +559,36 @@ int output_flush(struct output *o)
 }
 
 /*
+ * The processes that still have a leaked segment mapped: in JSON the
+ * first LEAK_HOLDERS pids, in text those and how many more.
+ */
+static void put_holders(struct sink *s, const struct leak *l, bool json)
+{
+	uint32_t i, n = l->nholders < LEAK_HOLDERS ? l->nholders : LEAK_HOLDERS;
+
+	if (!json && !n)
+		return;
+	put_str(s, json ? ",\"holders\":[" : " (held by pid ");
+	for (i = 0; i < n; i++) {
+		if (i)
+			put_str(s, json ? "," : ", ");
+		put_u64(s, l->holders[i]);
+	}
+	if (!json && l->nholders > n) {
+		put_str(s, " and ");
+		put_u64(s, l->nholders - n);
+		put_str(s, " more");
+	}
+	put_char(s, json ? ']' : ')');
+}
+
+/*
  * A leaked segment: in JSON an object of its own, {"leak":{...}}, that jq
  * tells from events with select(.leak); in text one line for stderr.
  */
-void format_leak(struct output *o, struct sink *s, const struct segment *seg,
-		 bool own_ns)
+void format_leak(struct output *o, struct sink *s, const struct leak *l)
 {
+	const struct segment *seg = l->seg;
 	bool json = o->format == OUT_JSON;
 
 	put_str(s, json ? "{\"leak\":{\"key\":" : "shmtrace: leak: key ");
@@ -587,11 +611,16 @@ void format_leak(struct output *o, struct sink *s, const struct segment *seg,
 		put_comm_text(s, seg->comm, sizeof(seg->comm));
 	put_str(s, json ? ",\"created\":\"" : " at ");
 	put_time(o, s, seg->created_ns);
-	put_str(s, json ? "\",\"nattch\":" : ", attached ");
+	put_str(s, json ? "\",\"nattch\":" : ", nattch ");
 	put_u64(s, seg->nattch);
-	put_str(s, json ? ",\"remove\":\"" : " times; remove it with: ");
-	if (!own_ns)
-		put_str(s, "nsenter --ipc=/proc/PID/ns/ipc ");
+	put_holders(s, l, json);
+	put_str(s, json ? ",\"remove\":\"" : "; remove it with: ");
+	/* A process in its namespace, alive as the table was read. */
+	if (l->ns_pid) {
+		put_str(s, "nsenter --ipc=/proc/");
+		put_u64(s, l->ns_pid);
+		put_str(s, "/ns/ipc ");
+	}
 	put_str(s, "ipcrm -m ");
 	put_s64(s, seg->id);
 	put_str(s, json ? "\"}}\n" : "\n");

@@ -47,9 +47,17 @@ int output_event(struct output *o, const struct event *e,
 /* Writes out what is buffered: 0, or -errno (-EPIPE: the reader left). */
 int output_flush(struct output *o);
 
+#define LEAK_HOLDERS 16
+
 /* A segment still there at the end that a traced call created (-W). */
-void format_leak(struct output *o, struct sink *s, const struct segment *seg,
-		 bool own_ns);
+struct leak {
+	const struct segment *seg;
+	uint32_t ns_pid;	/* a process in its namespace, 0: ours */
+	uint32_t nholders;	/* processes that have it mapped */
+	uint32_t holders[LEAK_HOLDERS];	/* the first of them */
+};
+
+void format_leak(struct output *o, struct sink *s, const struct leak *l);
 
 /* Exposed for the unit tests and the fuzzer. */
 void format_event(struct output *o, struct sink *s, const struct event *e,

@@ -259,14 +259,26 @@ void pipeline_finish(struct pipeline *p)
 			p->consumers[i]->finish(p);
 }
 
+static void add_holder(uint32_t tgid, void *ctx)
+{
+	struct leak *l = ctx;
+
+	if (l->nholders < LEAK_HOLDERS)
+		l->holders[l->nholders] = tgid;
+	l->nholders++;
+}
+
 static void put_leak(const struct segment *seg, void *ctx)
 {
 	struct pipeline *p = ctx;
 	char buf[1024];
 	struct sink s = { .buf = buf, .cap = sizeof(buf) };
+	struct leak l = { .seg = seg };
 
 	p->leaks++;
-	format_leak(p->out, &s, seg, seg->ns == p->segs->own_ns);
+	segments_holders(p->segs, seg->ns, seg->id, add_holder, &l);
+	l.ns_pid = segments_pid_in(p->segs, seg->ns);
+	format_leak(p->out, &s, &l);
 	if (p->cfg->format == OUT_JSON)
 		put_mem(&p->out->sink, s.buf, s.len);
 	else if (write(STDERR_FILENO, s.buf, s.len) < 0)

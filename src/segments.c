@@ -804,3 +804,8 @@ void segments_holders(const struct segments *t, uint32_t ns, int32_t id,
 		}
 	}
 }
+
+uint32_t segments_pid_in(const struct segments *t, uint32_t ns)
+{
+	return ns == t->own_ns ? 0 : find_pid_in(ns);
+}

@@ -118,6 +118,8 @@ typedef int implicit_fn(void *ctx, const struct event *e,
  */
 int segments_life(struct segments *t, const struct event *rec,
 		  implicit_fn *fn, void *ctx);
+/* A live process in namespace ns, for the remove hint; 0 if none is left. */
+uint32_t segments_pid_in(const struct segments *t, uint32_t ns);
 /* Calls fn with the tgid of each process that has segment (ns, id) mapped. */
 void segments_holders(const struct segments *t, uint32_t ns, int32_t id,
 		      void (*fn)(uint32_t tgid, void *ctx), void *ctx);

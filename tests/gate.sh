@@ -21,7 +21,7 @@ test_leak_present() {
 	gate "$TEST_TMP/pre" -W -o /dev/null -- "$WORKLOAD" glibc precreate
 	read -r id key <"$TEST_TMP/pre"
 	assert_eq "$name: one stderr line with key, id, size, creator and how to remove it" 1 \
-		"$(grep -c "^shmtrace: leak: key $(printf '0x%08x' "$key") id $id ipc_ns [0-9]* size 4096 created by pid [0-9]* comm shmt-wl at [0-9:.]*, attached 0 times; remove it with: ipcrm -m $id\$" "$TEST_TMP/err")"
+		"$(grep -c "^shmtrace: leak: key $(printf '0x%08x' "$key") id $id ipc_ns [0-9]* size 4096 created by pid [0-9]* comm shmt-wl at [0-9:.]*, nattch 0; remove it with: ipcrm -m $id\$" "$TEST_TMP/err")"
 	assert_eq "$name: -W alone does not fail" 0 "$GATE_STATUS"
 	remove_pre "$TEST_TMP/pre"
 }
@@ -57,9 +57,10 @@ test_leak_namespace() {
 		stat -L -c %i /proc/self/ns/ipc >"$1/ns"
 		"$0" glibc precreate >"$1/pre"; sleep 3 &' "$WORKLOAD" "$TEST_TMP"
 	ns=$(cat "$TEST_TMP/ns")
-	got=$(jq -r 'select(.leak) | .leak | "\(.ipc_ns) \(.key) \(.remove)"' "$TEST_TMP/out")
-	assert_eq "$name, kept alive: reported with its namespace" \
-		"$ns $(cut -d' ' -f2 "$TEST_TMP/pre") nsenter --ipc=/proc/PID/ns/ipc ipcrm -m $(cut -d' ' -f1 "$TEST_TMP/pre")" "$got"
+	got=$(jq -r 'select(.leak) | .leak | "\(.ipc_ns) \(.key) \(.remove)"' "$TEST_TMP/out" |
+		sed 's|/proc/[1-9][0-9]*/ns|/proc/LIVE/ns|')
+	assert_eq "$name, kept alive: reported with its namespace, and a live pid in it" \
+		"$ns $(cut -d' ' -f2 "$TEST_TMP/pre") nsenter --ipc=/proc/LIVE/ns/ipc ipcrm -m $(cut -d' ' -f1 "$TEST_TMP/pre")" "$got"
 	gate "$TEST_TMP/out" -j -W -o "$TEST_TMP/out" -- unshare -i "$WORKLOAD" glibc precreate
 	assert_eq "$name, gone with the command: no leak" 0 "$(jq -c 'select(.leak)' "$TEST_TMP/out" | wc -l)"
 }
