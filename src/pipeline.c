@@ -215,6 +215,9 @@ static int deliver(void *ctx, const struct event *e,
 	struct annotation a = *seg;
 	int i, err;
 
+	/* The calls attach and detach need, but that were not asked for. */
+	if (!(cfg->events & (1u << e->syscall)))
+		return 0;
 	a.container = container_of(p->containers, e->cgroup_id, e->pid);
 	/* Only shmget's key is known in the kernel; the others' are here. */
 	if (cfg->key_on && e->syscall != SYS_SHMGET &&

@@ -78,6 +78,19 @@ void tracer_save_btf(struct tracer *t)
 	note(t, text);
 }
 
+#define LIFE_EVENTS (1u << EV_ATTACH | 1u << EV_DETACH)
+
+/*
+ * What the kernel side sends: attach and detach need every shm call too,
+ * to know the mappings and the segments (userspace reports only what was
+ * asked for).
+ */
+static unsigned int kernel_events(const struct config *cfg)
+{
+	return cfg->events & LIFE_EVENTS ? cfg->events | ((1u << SYS_MAX) - 1) :
+					    cfg->events;
+}
+
 /* Filters and sizes go into the BPF object between open and load. */
 static int configure(struct tracer *t, uint32_t ipc_ns)
 {
@@ -94,8 +107,8 @@ static int configure(struct tracer *t, uint32_t ipc_ns)
 	ro->filter_comm_on = cfg->comm_on;
 	memcpy((char *)ro->filter_comm, cfg->comm, sizeof(cfg->comm));
 	ro->filter_failed = cfg->failed;
-	ro->events_mask = cfg->events;
-	ro->life_on = cfg->events & (1u << EV_ATTACH | 1u << EV_DETACH);
+	ro->events_mask = kernel_events(cfg);
+	ro->life_on = cfg->events & LIFE_EVENTS;
 	ro->filter_cgroup_on = cfg->cgroup != NULL;
 	ro->filter_container_on = cfg->container != NULL;
 	ro->follow_on = cfg->command != NULL;
@@ -147,7 +160,7 @@ static int try_mode(struct tracer *t, const struct tracer_targets *tg,
 		    const struct candidate *c, char *why)
 {
 	const struct attach_opts o = {
-		.events = t->cfg->events,
+		.events = kernel_events(t->cfg),
 		.compat = t->cfg->compat,
 		.follow = tg->follow_pid != 0,
 	};
@@ -286,6 +299,9 @@ void tracer_describe(const struct tracer *t, FILE *f)
 	describe_uncovered(&t->hooks, f);
 	if (t->hooks.lossy)
 		fprintf(f, " (calls can be lost: without tracefs, kretprobes run out under contention)");
+	/* What the process events and munmap, mremap of holders miss. */
+	if (t->cfg->events & LIFE_EVENTS)
+		fprintf(f, " (attach, detach: not seen for 32-bit munmap and mremap, mappings changed by mprotect, madvise, mlock, mmap MAP_FIXED or shmat SHM_REMAP, or attaches made before the trace)");
 }
 
 /* A per-CPU counter's sum over the CPUs; 0 if it cannot be read. */

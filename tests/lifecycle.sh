@@ -106,7 +106,7 @@ test_events_option() {
 	"$SHMTRACE" -e shmget,bogus >/dev/null 2>"$TEST_TMP/err"
 	check "-e with an unknown name: status 2" test $? = 2
 	check "-e with an unknown name: one line naming it" test \
-		"$(cat "$TEST_TMP/err")" = "shmtrace: --events: 'shmget,bogus' is not a list of shmget, shmat, shmdt, shmctl or all"
+		"$(cat "$TEST_TMP/err")" = "shmtrace: --events: 'shmget,bogus' is not a list of shmget, shmat, shmdt, shmctl, attach, detach or all"
 }
 
 test_findings_json

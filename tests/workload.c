@@ -16,6 +16,14 @@
  * kernel (on the segment table and the mm's lock), and prints how many
  * calls of each it made: "shmget N", ... then "calls N".
  *
+ * "life" attaches one segment, then has forked children inherit it and
+ * exit, exec, munmap it, mremap it and punch a hole in it, and shmdt
+ * what they inherited. For each attach and detach no call makes, and
+ * for the shmdt, it prints what shmtrace -e all -j must report, with the
+ * nattch that /proc/sysvipc/shm shows once the step is done:
+ *
+ *   event cause pid addr shmid key nattch
+ *
  * Expected strings are written here by hand from the spec, never by
  * shmtrace's decoder. Built 64-bit and 32-bit (i686, or arm);
  * run as root.
@@ -30,6 +38,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <grp.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/shm.h>
@@ -555,11 +564,176 @@ static void run_contend(const char *threads, const char *rounds)
 	exit(0);
 }
 
+
+/* The segment's nattch as /proc/sysvipc/shm shows it now, or -1. */
+static long proc_nattch(int id)
+{
+	FILE *f = fopen("/proc/sysvipc/shm", "r");
+	char line[512];
+	long nattch = -1;
+	int sid;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*d %d %*o %*u %*d %*d %ld", &sid, &nattch) == 2 &&
+		    sid == id)
+			break;
+		else
+			nattch = -1;
+	if (f)
+		fclose(f);
+	return nattch;
+}
+
+struct life {
+	int id;
+	unsigned int key;
+	char *addr;
+	int to_child[2], to_parent[2];
+};
+
+/* shmdt is a call: its line has no nattch (shmtrace reports none). */
+static void life_line(const struct life *l, const char *event,
+		      const char *cause, pid_t pid, const void *addr)
+{
+	char nattch[24] = "-";
+
+	if (strcmp(event, "shmdt"))
+		snprintf(nattch, sizeof(nattch), "%ld", proc_nattch(l->id));
+	printf("%s\t%s\t%d\t%lu\t%d\t%u\t%s\n", event, cause, pid,
+	       (unsigned long)addr, l->id, l->key, nattch);
+	fflush(stdout);
+}
+
+static void life_wait(int fd)
+{
+	char c;
+
+	if (read(fd, &c, 1) != 1)
+		exit(3);
+}
+
+static void life_tell(int fd)
+{
+	if (write(fd, "x", 1) != 1)
+		exit(3);
+}
+
+enum life_step { STEP_EXIT, STEP_EXEC, STEP_MUNMAP, STEP_SHMDT, STEP_MREMAP };
+
+/* Moved whole (no count changes), then a hole punched: two VMAs. */
+static void life_mremap(struct life *l, long page)
+{
+	char *to = mmap(NULL, 4 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+
+	if (to == MAP_FAILED ||
+	    mremap(l->addr, 4 * page, 4 * page, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   to) != to)
+		_exit(3);
+	munmap(to + page, page);
+	life_line(l, "attach", "split", getpid(), to + 2 * page);
+	shmdt(to);
+	life_line(l, "shmdt", "-", getpid(), to);
+}
+
+/*
+ * One child: it tells the parent once it is forked, waits, does its step
+ * (printing its own lines), tells again unless it exec'ed or exited, and
+ * exits when told.
+ */
+static void life_child(struct life *l, enum life_step step)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	life_tell(l->to_parent[1]);
+	life_wait(l->to_child[0]);
+	switch (step) {
+	case STEP_EXIT:
+		_exit(0);
+	case STEP_EXEC:
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(3);
+	case STEP_MUNMAP:
+		munmap(l->addr, 4 * page);
+		life_line(l, "detach", "munmap", getpid(), l->addr);
+		break;
+	case STEP_SHMDT:
+		shmdt(l->addr);
+		life_line(l, "shmdt", "-", getpid(), l->addr);
+		break;
+	case STEP_MREMAP:
+		life_mremap(l, page);
+		break;
+	}
+	life_tell(l->to_parent[1]);
+	life_wait(l->to_child[0]);
+	_exit(0);
+}
+
+static void run_life(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct life l = { .key = key_base + 8 };
+	const char *const gone[] = { [STEP_EXIT] = "exit", [STEP_EXEC] = "exec" };
+	enum life_step step;
+	pid_t pid;
+
+	l.id = shmget(l.key, 4 * page, IPC_CREAT | IPC_EXCL | 0600);
+	l.addr = shmat(l.id, NULL, 0);
+	if (l.id < 0 || l.addr == (void *)-1 || pipe(l.to_child) ||
+	    pipe(l.to_parent))
+		exit(2);
+	for (step = STEP_EXIT; step <= STEP_MREMAP; step++) {
+		pid = fork();
+		if (pid < 0)
+			exit(2);
+		if (!pid)
+			life_child(&l, step);
+		life_wait(l.to_parent[0]);
+		life_line(&l, "attach", "fork", pid, l.addr);
+		life_tell(l.to_child[1]);
+		if (step <= STEP_EXEC) {
+			waitpid(pid, NULL, 0);
+			life_line(&l, "detach", gone[step], pid, l.addr);
+			continue;
+		}
+		life_wait(l.to_parent[0]);
+		life_tell(l.to_child[1]);
+		waitpid(pid, NULL, 0);
+	}
+	shmdt(l.addr);
+	shmctl(l.id, IPC_RMID, NULL);
+	exit(0);
+}
+
+/*
+ * held: a segment left attached by a child that outlives the command (it
+ * sleeps SECONDS); prints "id key child".
+ */
+static void run_held(const char *seconds)
+{
+	int id = shmget(key_base + 8, 4096, IPC_CREAT | IPC_EXCL | 0600);
+	pid_t pid;
+
+	if (id < 0 || shmat(id, NULL, SHM_RDONLY) == (void *)-1)
+		exit(2);
+	pid = fork();
+	if (pid < 0)
+		exit(2);
+	if (!pid) {
+		sleep(atoi(seconds));
+		_exit(0);
+	}
+	printf("%d %u %d\n", id, key_base + 8, pid);
+	exit(0);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: workload [glibc|shmget|ipc] [lifecycle]\n"
 			"       workload [glibc|shmget|ipc] contend THREADS ROUNDS\n"
-			"       workload glibc findings|precreate\n"
+			"       workload glibc findings|precreate|life\n"
+			"       workload glibc held SECONDS\n"
 			"       workload use ID\n"
 			"       workload attach ID\n"
 			"       workload get KEY FLAGS [SIZE]\n"
@@ -617,6 +791,10 @@ int main(int argc, char **argv)
 		run_findings();
 	else if (argc > 2 && !strcmp(argv[2], "precreate"))
 		run_precreate();
+	else if (argc > 2 && !strcmp(argv[2], "life"))
+		run_life();
+	else if (argc > 3 && !strcmp(argv[2], "held"))
+		run_held(argv[3]);
 	else if (argc > 2)
 		usage();
 	else
