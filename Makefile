@@ -184,7 +184,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 
 # Everything but main and what needs the kernel: the unit tests and fuzzers.
 PURE_SRCS := src/btfcache.c src/cli.c src/container.c src/hashtab.c src/decode.c src/findings.c src/fmt.c src/output.c src/stable.c src/syscalls.c \
-	src/segments.c src/mappings.c src/summary.c src/metrics.c src/httpreq.c src/sandbox.c
+	src/segments.c src/mappings.c src/segtable.c src/summary.c src/metrics.c src/httpreq.c src/sandbox.c
 
 # The C checks' one harness (tests/harness.h): the unit tests, hooks, fuzzers.
 HARNESS := tests/harness.c tests/harness.h

@@ -55,6 +55,7 @@ enum shm_implicit {
 	EV_DETACH,
 	EV_MAX,
 };
+#define LIFE_EVENTS	(1u << EV_ATTACH | 1u << EV_DETACH)
 
 /*
  * What the kernel side sends for them, only for processes that hold an

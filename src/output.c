@@ -65,7 +65,7 @@ static const struct time_cache *time_prefix(struct output *o, int64_t sec)
 	return tc;
 }
 
-static void put_time(struct output *o, struct sink *s, uint64_t boot_ns)
+void output_put_time(struct output *o, struct sink *s, uint64_t boot_ns)
 {
 	/* Unsigned: a record's timestamp is not to be trusted either. */
 	uint64_t ns = boot_ns + (uint64_t)o->boot_to_real_ns;
@@ -96,7 +96,7 @@ static void fn(struct output *o __attribute__((unused)), struct sink *s,	\
 
 COLUMN_FN(col_time)
 {
-	put_time(o, s, e->ts_ns);
+	output_put_time(o, s, e->ts_ns);
 }
 
 /* The container's short id (12 hex digits, as docker ps), or -: the host. */
@@ -476,7 +476,7 @@ static void format_json(struct output *o, struct sink *s,
 			const struct event *e, const struct annotation *a)
 {
 	put_str(s, "{\"time\":\"");
-	put_time(o, s, e->ts_ns);
+	output_put_time(o, s, e->ts_ns);
 	put_char(s, '"');
 	put_u64_field(s, "pid", e->pid);
 	put_u64_field(s, "tid", e->tid);
@@ -610,7 +610,7 @@ void format_leak(struct output *o, struct sink *s, const struct leak *l)
 	else
 		put_comm_text(s, seg->comm, sizeof(seg->comm));
 	put_str(s, json ? ",\"created\":\"" : " at ");
-	put_time(o, s, seg->created_ns);
+	output_put_time(o, s, seg->created_ns);
 	put_str(s, json ? "\",\"nattch\":" : ", nattch ");
 	put_u64(s, seg->nattch);
 	put_holders(s, l, json);

@@ -44,6 +44,8 @@ void output_header(struct output *o);
  */
 int output_event(struct output *o, const struct event *e,
 		 const struct annotation *a);
+/* A kernel timestamp as the format writes times (-T's, JSON's "time"). */
+void output_put_time(struct output *o, struct sink *s, uint64_t boot_ns);
 /* Writes out what is buffered: 0, or -errno (-EPIPE: the reader left). */
 int output_flush(struct output *o);
 

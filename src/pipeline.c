@@ -132,9 +132,10 @@ static bool summary_wanted(const struct pipeline *p)
 static int summary_take(struct pipeline *p, const struct event *e,
 			const struct annotation *a)
 {
-	(void)a;
 	if (!is_implicit(e->syscall))
 		summary_add(&p->summary, e);
+	if (p->cfg->events & LIFE_EVENTS)
+		segtable_add(&p->segtable, e, a);
 	return 0;
 }
 
@@ -146,10 +147,14 @@ static void summary_finish(struct pipeline *p)
 		return;
 	if (p->cfg->format == OUT_JSON) {
 		summary_print_json(&p->summary, s);
+		if (p->cfg->events & LIFE_EVENTS)
+			segtable_print_json(&p->segtable, p->out);
+		put_str(s, "}\n");
 	} else {
 		if (p->cfg->summary == SUMMARY_BOTH)
 			put_char(s, '\n');
 		summary_print_text(&p->summary, s);
+		segtable_print_text(&p->segtable, p->out);
 	}
 	p->out_err = output_flush(p->out);
 }
@@ -319,4 +324,5 @@ void pipeline_report_failed_on(const struct pipeline *p)
 void pipeline_free(struct pipeline *p)
 {
 	summary_free(&p->summary);
+	segtable_free(&p->segtable);
 }

@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "output.h"
 #include "segments.h"
+#include "segtable.h"
 #include "summary.h"
 #include "util.h"
 
@@ -30,6 +31,7 @@ struct pipeline {
 	struct containers *containers;
 	struct metrics *metrics;	/* --metrics, or NULL */
 	struct summary summary;
+	struct segtable segtable;	/* -s's segments */
 	uint64_t events;	/* records the consumers took */
 	uint64_t malformed;	/* records too short to read */
 	uint64_t leaks;

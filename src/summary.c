@@ -226,7 +226,6 @@ void summary_print_json(const struct summary *sm, struct sink *s)
 	}
 	put_str(s, "],\"rows_dropped\":");
 	put_u64(s, sm->dropped);
-	put_str(s, "}\n");
 }
 
 void summary_free(struct summary *sm)

@@ -39,6 +39,7 @@ void summary_add(struct summary *sm, const struct event *e);
 /* p in percent: the latency that p% of the row's calls did not exceed. */
 uint64_t summary_percentile(const struct summary_row *r, unsigned int p);
 void summary_print_text(const struct summary *sm, struct sink *s);
+/* {"summary":[...],"rows_dropped":N, left open for the segments' fields. */
 void summary_print_json(const struct summary *sm, struct sink *s);
 void summary_free(struct summary *sm);
 

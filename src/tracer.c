@@ -78,8 +78,6 @@ void tracer_save_btf(struct tracer *t)
 	note(t, text);
 }
 
-#define LIFE_EVENTS (1u << EV_ATTACH | 1u << EV_DETACH)
-
 /*
  * What the kernel side sends: attach and detach need every shm call too,
  * to know the mappings and the segments (userspace reports only what was

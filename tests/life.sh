@@ -80,8 +80,27 @@ test_leak_held() {
 	ipcrm -m "$id" 2>/dev/null
 }
 
+# -s's segments: the creator, every process that held it (the children
+# through fork), the highest nattch, who removed it and when it went.
+test_segtable() {
+	local name="-s: the segment table" id key kids row
+	"$SHMTRACE" -q -s -j -e all -o "$TEST_TMP/out" -- "$WORKLOAD" glibc life >"$EXPECT" 2>"$TEST_TMP/err"
+	read -r _ _ _ _ id key _ < <(head -1 "$EXPECT")
+	kids=$(awk '$2 == "fork" { print $3 }' "$EXPECT" | tr '\n' ',' | sed 's/,$//')
+	row=$(jq -r --argjson id "$id" '.segments[] | select(.id == $id)
+		| "\(.key) \(.size) \(.creator.comm) \(.holders[0] == .creator.pid) \(.holders[1:] | map(tostring) | join(",")) \(.max_nattch) \(.removed_by.pid == .creator.pid) \(.destroyed != null)"' "$TEST_TMP/out")
+	assert_eq "$name, JSON: key, size, creator, holders (inherited ones too), max nattch, remover, destroyed" \
+		"$key $((4 * $(getconf PAGESIZE))) shmt-wl true $kids 3 true true" "$row"
+	"$SHMTRACE" -q -s -e all -o "$TEST_TMP/out" -- "$WORKLOAD" glibc life >"$EXPECT" 2>"$TEST_TMP/err"
+	read -r _ _ _ _ id key _ < <(head -1 "$EXPECT")
+	kids=$(awk '$2 == "fork" { print $3 }' "$EXPECT" | tr '\n' ',' | sed 's/,$//')
+	assert_eq "$name, text: one line, whitespace-free fields" 1 \
+		"$(grep -cE "^$(printf '0x%08x' "$key") +$id +[0-9]+ +$((4 * $(getconf PAGESIZE))) +[0-9]+/shmt-wl +3 +[0-9]+,$kids +[0-9]+/shmt-wl +[0-9:.]+\$" "$TEST_TMP/out")"
+}
+
 test_life_json
 test_life_text
+test_segtable
 test_life_only
 test_life_unrelated
 test_life_banner

@@ -83,7 +83,7 @@ test_summary_text() {
 	check "summary: one row per syscall x comm x result, with the workload's counts" test \
 		"$(awk 'NR > 1 && $2 == "shmt-wl" { print $1, $3, $4, $5 }' "$TEST_TMP/out" | sort)" = "$SUMMARY_ROWS"
 	check "summary: min <= p50 <= p99 <= max in every row" \
-		awk 'NR > 1 && !($6 <= $7 && $7 <= $8 && $8 <= $9) { print; bad = 1 } END { exit bad }' "$TEST_TMP/out"
+		awk 'NF == 0 { exit bad } NR > 1 && !($6 <= $7 && $7 <= $8 && $8 <= $9) { print; bad = 1 } END { exit bad }' "$TEST_TMP/out"
 }
 
 test_summary_json() {
