@@ -682,9 +682,13 @@ def exec_to_exit(run):
 ## Exec to exit: wrapping a command
 
 Wall time from exec to exit of `/bin/true`, bare and under each tracer,
-{run.meta["wrap_rounds"]} rounds, every variant once a round, back to back (a shmtrace may
-start while the last one's detaching child is still at work). shmtrace:
-each attach mode this kernel has.
+{run.meta["wrap_rounds"]} rounds, every variant once a round, back to back, through bash
+(its fork and exec are in every row). shmtrace: each attach mode this
+kernel has. A shmtrace that exits leaves the detaching to a child (each
+tracepoint's perf event waits for RCU grace periods as it goes, 15-45 ms
+each here, under the kernel's event_mutex); a tracer started while that
+child is still at work waits for the same mutex to attach, so a row that
+follows `-e all` pays part of its teardown.
 
 | command | wall ms | added ms | exit status |
 |---|---|---|---|"""]
