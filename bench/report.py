@@ -663,8 +663,53 @@ def getppid_target(run):
                       "-" if lo is None else verdict(added, hi - lo)])
 
 
+def wrap_label(run, v):
+    if v == "untraced":
+        return "`/bin/true`"
+    if v == "strace":
+        return "`strace -f -o /dev/null -- /bin/true`"
+    if v == "perf":
+        return "`perf trace -e shmget,shmat,shmdt,shmctl -o /dev/null -- /bin/true`"
+    mode = v[len("wrap-"):]
+    events = ""
+    if mode.endswith("-all"):
+        mode, events = mode[:-len("-all")], " -e all"
+    return "`shmtrace -q --attach=%s%s -o /dev/null -- /bin/true`" % (mode, events)
+
+
+def exec_to_exit(run):
+    out = [f"""
+## Exec to exit: wrapping a command
+
+Wall time from exec to exit of `/bin/true`, bare and under each tracer,
+{run.meta["wrap_rounds"]} rounds, every variant once a round, back to back, through bash
+(its fork and exec are in every row). shmtrace: each attach mode this
+kernel has. A shmtrace that exits leaves the detaching to a child (each
+tracepoint's perf event waits for RCU grace periods as it goes, 15-45 ms
+each here, under the kernel's event_mutex); a tracer started while that
+child is still at work waits for the same mutex to attach, so a row that
+follows `-e all` pays part of its teardown.
+
+| command | wall ms | added ms | exit status |
+|---|---|---|---|"""]
+    base = run.value("exec", "untraced", "wall_ms")
+    for v in run.words("wrap_variants"):
+        med = run.value("exec", v, "wall_ms")
+        added = None if v == "untraced" or med is None or base is None else "%.1f" % (med - base)
+        out.append(table_row([wrap_label(run, v), run.spread("exec", v, "wall_ms", 1), added,
+                              run.get("exec", v, "status", "max")]))
+    for a in ["fentry", "kprobe", "tracepoint"]:
+        if not run.mode("shmtrace-attach-" + a):
+            out.append(table_row(["shmtrace --attach=" + a, "not available on this kernel",
+                                  None, None]))
+    for t in ["strace", "perf"]:
+        if run.avail(t) != "yes":
+            out.append(table_row([t, run.avail(t), None, None]))
+    return out
+
+
 SECTIONS = [header, overhead, startup, btf_cache, rate_search, getppid, workloads,
-            bpf_stats, profile, targets]
+            bpf_stats, profile, exec_to_exit, targets]
 
 
 def markdown(run):

@@ -112,20 +112,26 @@ struct {
 
 /*
  * The processes that hold a mapping (life_on): those whose shmat passed
- * the filters, and their forked children. Only their forks, execs, exits, munmaps and
- * mremaps are sent, so that a fork-heavy program that attaches nothing
- * pays one lookup per process event.
+ * the filters, and their forked children. Only their forks, execs, exits,
+ * munmaps and mremaps are sent, so that a fork-heavy program that
+ * attaches nothing pays one lookup per process event. Not preallocated,
+ * as followed.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, MAX_THREADS);
 	__type(key, __u32);
 	__type(value, __u8);
 } holders SEC(".maps");
 
-/* In "-- COMMAND" mode: the processes descended from COMMAND. */
+/*
+ * In "-- COMMAND" mode: the processes descended from COMMAND. Filled at
+ * forks only: preallocating its entries cost each start 2-3 ms.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, MAX_THREADS);
 	__type(key, __u32);
 	__type(value, __u8);

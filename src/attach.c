@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -460,7 +466,7 @@ static int attach_pass(struct hookset *t, bool exit, char *why)
 	return 0;
 }
 
-uint64_t attach_entry_misses(const struct hookset *t)
+static uint64_t count_entry_misses(const struct hookset *t)
 {
 	const struct bpf_prog_skeleton *p;
 	struct bpf_prog_info info;
@@ -478,6 +484,11 @@ uint64_t attach_entry_misses(const struct hookset *t)
 			n += info.recursion_misses;
 	}
 	return n;
+}
+
+uint64_t attach_entry_misses(const struct hookset *t)
+{
+	return t->settled ? t->entry_misses : count_entry_misses(t);
 }
 
 /* The hookset whose kretprobes an exit() must still remove. */
@@ -514,10 +525,132 @@ void attach_detach(struct hookset *t)
 	kretprobes_remove();
 }
 
+void attach_settle(struct hookset *t)
+{
+	t->entry_misses = count_entry_misses(t);
+	t->kernel_missed += kretprobes_missed();
+	t->settled = true;
+}
+
+static int cmp_fd(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The attached links' descriptors, ascending, into fds; how many. */
+static int link_fds(const struct hookset *t, int fds[])
+{
+	const struct bpf_prog_skeleton *p;
+	int n = 0;
+
+	for_each_skel_prog(p, t->skel)
+		if (*p->link)
+			fds[n++] = bpf_link__fd(*p->link);
+	qsort(fds, n, sizeof(*fds), cmp_fd);
+	return n;
+}
+
+static void *close_link(void *fd)
+{
+	close((int)(intptr_t)fd);
+	return NULL;
+}
+
+/*
+ * The child keeps nothing but the links and go, which it waits on: a
+ * pipe or a terminal it came with ends with the parent. Once the parent
+ * has let go of the links, each is closed by a thread of its own, so
+ * that their waits for the kernel overlap. It never prints, and ends by
+ * itself once the kernel has let the last link go.
+ */
+__attribute__((noreturn))
+static void detach_and_exit(int fds[], int n, int go)
+{
+	pthread_t threads[n];
+	bool started[n];
+	unsigned int from = 0;
+	char c;
+	int i;
+
+	setsid();
+	if (chdir("/"))
+		_exit(1);
+	fds[n] = go;
+	qsort(fds, n + 1, sizeof(*fds), cmp_fd);
+	for (i = 0; i <= n; i++) {
+		if ((unsigned int)fds[i] > from)
+			close_range(from, fds[i] - 1, 0);
+		from = fds[i] + 1;
+	}
+	close_range(from, ~0u, 0);
+	while (read(go, &c, 1) < 0 && errno == EINTR)
+		;
+	close(go);
+	for (i = 0; i <= n; i++)
+		started[i] = fds[i] != go &&
+			     !pthread_create(&threads[i], NULL, close_link,
+					     (void *)(intptr_t)fds[i]);
+	for (i = 0; i <= n; i++)
+		if (started[i])
+			pthread_join(threads[i], NULL);
+		else if (fds[i] != go)
+			close(fds[i]);
+	kretprobes_remove();
+	_exit(0);
+}
+
+/*
+ * Closing a link waits for the kernel: a tracepoint's or a kprobe's perf
+ * event waits for RCU grace periods (tracepoint_synchronize_unregister,
+ * 40-50 ms here) as its last reference goes. Settled programs change
+ * nothing, so a child can hold that last reference instead, and this
+ * process exit at once. The signals that end a run (a Ctrl-C to the
+ * process group, a hangup) are not the child's: it ignores them before
+ * it can receive one. Returns the pipe whose closing lets the child go,
+ * once this process has closed its own links; -errno if no child.
+ */
+static int detach_in_child(struct hookset *t)
+{
+	static const int ends_a_run[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+	int fds[t->skel->skeleton->prog_cnt + 1], n = link_fds(t, fds);
+	sigset_t all, old;
+	int go[2], err;
+	size_t i;
+	pid_t pid;
+
+	if (!n)
+		return -ENOENT;
+	if (pipe2(go, O_CLOEXEC))
+		return -errno;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	err = errno;
+	if (pid == 0) {
+		for (i = 0; i < ARRAY_SIZE(ends_a_run); i++)
+			signal(ends_a_run[i], SIG_IGN);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		detach_and_exit(fds, n, go[0]);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(go[0]);
+	if (pid < 0) {
+		close(go[1]);
+		return -err;
+	}
+	return go[1];
+}
+
 void attach_destroy(struct hookset *t)
 {
-	attach_detach(t);
+	int go = t->settled ? detach_in_child(t) : -1;
+
+	if (go < 0)
+		attach_detach(t);
 	shmtrace_bpf__destroy(t->skel);
+	if (go >= 0)
+		close(go);
 	t->skel = NULL;
+	t->settled = false;
 	live = NULL;
 }

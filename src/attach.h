@@ -41,6 +41,8 @@ struct hookset {
 	bool lossy;		/* kretprobes with the kernel's few instances */
 	const char *tracefs;	/* where kprobe mode makes its kretprobes */
 	uint64_t kernel_missed;	/* returns they missed, of any caller */
+	bool settled;		/* see attach_settle() */
+	uint64_t entry_misses;	/* attach_entry_misses() once settled */
 };
 
 /* What of the command line decides which programs a mode loads. */
@@ -102,6 +104,13 @@ uint64_t attach_entry_misses(const struct hookset *t);
  * t->kernel_missed.
  */
 void attach_detach(struct hookset *t);
+/*
+ * For programs that can change nothing any more (nothing they trace is
+ * left): instead of attach_detach(), their counts are taken now, and
+ * attach_destroy() leaves the detaching to a child process, which is gone
+ * as soon as the kernel has let the links go.
+ */
+void attach_settle(struct hookset *t);
 /* Detaches and frees everything; safe on a partly set up hookset. */
 void attach_destroy(struct hookset *t);
 

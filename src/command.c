@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include "command.h"
@@ -145,7 +146,16 @@ int command_prepare(struct command *c, char **argv)
 	close(err[1]);
 	c->go_fd = go[1];
 	c->err_fd = err[0];
+	/* Without it (before 5.3), SIGCHLD alone says the child exited. */
+	c->exit_fd = pidfd_open(c->pid, 0);
 	return 0;
+}
+
+static void reaped(struct command *c)
+{
+	if (c->exit_fd >= 0)
+		close(c->exit_fd);
+	c->exit_fd = -1;
 }
 
 int command_start(struct command *c)
@@ -166,7 +176,16 @@ int command_start(struct command *c)
 		return 0;
 	while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
 		;
+	reaped(c);
 	return err;
+}
+
+bool command_reap(struct command *c, int *wstatus)
+{
+	if (waitpid(c->pid, wstatus, WNOHANG) != c->pid)
+		return false;
+	reaped(c);
+	return true;
 }
 
 int command_exit_code(int wstatus)
@@ -185,8 +204,9 @@ void command_stop(struct command *c)
 		if (now_ms() >= deadline) {
 			kill(c->pid, SIGKILL);
 			waitpid(c->pid, NULL, 0);
-			return;
+			break;
 		}
 		usleep(10000);
 	}
+	reaped(c);
 }

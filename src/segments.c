@@ -293,7 +293,6 @@ seen:
 
 int segments_init(struct segments *t, const char *path, uint32_t own_ns)
 {
-	memset(t, 0, sizeof(*t));
 	t->start_sec = time(NULL);
 	t->path = path;
 	t->own_ns = own_ns;

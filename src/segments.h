@@ -82,7 +82,9 @@ struct segments {
 /*
  * Learns the segments of own_ns, shmtrace's own IPC namespace, that exist
  * now from path (/proc/sysvipc/shm). Another namespace's table is the same
- * file read from inside that namespace.
+ * file read from inside that namespace. t must be all zeros (static): its
+ * tables are 1.5 MB, and writing zeros over them would fault in every
+ * page at start.
  */
 int segments_init(struct segments *t, const char *path, uint32_t own_ns);
 /*

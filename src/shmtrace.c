@@ -48,16 +48,14 @@ struct run {
 };
 
 static volatile sig_atomic_t exiting;
-static volatile sig_atomic_t child_exited;
 static volatile sig_atomic_t reopen_asked;
 
+/* SIGCHLD only cuts the wait short: the loop reaps the command after it. */
 static void on_signal(int sig)
 {
-	if (sig == SIGCHLD)
-		child_exited = 1;
-	else if (sig == SIGHUP)
+	if (sig == SIGHUP)
 		reopen_asked = 1;
-	else
+	else if (sig != SIGCHLD)
 		exiting = 1;
 }
 
@@ -144,8 +142,7 @@ static void reap_child(struct run *r)
 {
 	int status;
 
-	child_exited = 0;
-	if (waitpid(r->cmd.pid, &status, WNOHANG) == r->cmd.pid) {
+	if (command_reap(&r->cmd, &status)) {
 		r->cmd_status = command_exit_code(status);
 		r->have_cmd = false;
 		exiting = 1;
@@ -179,7 +176,8 @@ static void poll_loop(struct run *r)
 	int err;
 
 	while (!exiting) {
-		err = tracer_wait(&r->tracer, r->out->fd, POLL_MS);
+		err = tracer_wait(&r->tracer, r->out->fd,
+				  r->have_cmd ? r->cmd.exit_fd : -1, POLL_MS);
 		if (err) {
 			if (err != -EPIPE)
 				stop_on_error(r, "waiting for events failed: %s",
@@ -198,7 +196,7 @@ static void poll_loop(struct run *r)
 			return;
 		if (reopen_asked)
 			reopen(r);
-		if (child_exited && r->have_cmd)
+		if (r->have_cmd)
 			reap_child(r);
 		segments_gc(r->pipe.segs);
 		if (r->cfg->duration_ms && now_ms() - start >= r->cfg->duration_ms)

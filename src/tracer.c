@@ -352,13 +352,15 @@ uint64_t tracer_report_losses(struct tracer *t,
 }
 
 /*
- * One epoll set for the ring buffer's wakeups and for the output: a pipe
- * whose reader left reports EPOLLERR at once, so that `| head -1` ends an
- * idle trace too, not only at the next event's write.
+ * One epoll set for the ring buffer's wakeups, for the output and for
+ * wake_fd: a pipe whose reader left reports EPOLLERR at once, so that
+ * `| head -1` ends an idle trace too, not only at the next event's write.
+ * A signal can come just before epoll_wait() and leave it the whole wait:
+ * wake_fd cannot be missed so.
  */
-static int watch(struct tracer *t, int out_fd)
+static int watch(struct tracer *t, int out_fd, int wake_fd)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = -1 };
 
 	t->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (t->epfd < 0)
@@ -366,23 +368,26 @@ static int watch(struct tracer *t, int out_fd)
 	if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(t->rb),
 		      &ev))
 		return -errno;
+	ev.data.fd = wake_fd;
+	if (wake_fd >= 0 && epoll_ctl(t->epfd, EPOLL_CTL_ADD, wake_fd, &ev))
+		return -errno;
 	ev = (struct epoll_event){ .events = 0, .data.fd = out_fd };
 	/* Files cannot be watched (EPERM): they never lose their reader. */
 	epoll_ctl(t->epfd, EPOLL_CTL_ADD, out_fd, &ev);
 	return 0;
 }
 
-int tracer_wait(struct tracer *t, int out_fd, int ms)
+int tracer_wait(struct tracer *t, int out_fd, int wake_fd, int ms)
 {
-	struct epoll_event evs[2];
+	struct epoll_event evs[3];
 	int i, n, err;
 
 	if (t->epfd < 0) {
-		err = watch(t, out_fd);
+		err = watch(t, out_fd, wake_fd);
 		if (err)
 			return err;
 	}
-	n = epoll_wait(t->epfd, evs, 2, ms);
+	n = epoll_wait(t->epfd, evs, 3, ms);
 	for (i = 0; i < n; i++)
 		if (evs[i].data.fd == out_fd &&
 		    (evs[i].events & (EPOLLERR | EPOLLHUP)))
@@ -397,11 +402,29 @@ static int64_t inflight(const struct tracer *t)
 }
 
 /*
+ * Whether nothing the programs trace is left: "-- COMMAND" whose processes
+ * have all exited (each left followed at its last thread's exit, after its
+ * last call), with no entry waiting (a dead thread's is counted out by
+ * reap, after followed is empty). Nothing can change the trace then.
+ */
+static bool nothing_left(const struct tracer *t)
+{
+	uint32_t key;
+
+	return t->cfg->command &&
+	       bpf_map__get_next_key(t->hooks.skel->maps.followed, NULL, &key,
+				     sizeof(key)) == -ENOENT &&
+	       inflight(t) == 0;
+}
+
+/*
  * No new call starts, and the calls still inside the kernel get DRAIN_MS
  * to come out. Then every program is detached: an entry still waiting
  * belongs to a thread whose exit was lost (a kretprobe that ran out,
  * say, on a thread that has made no call since), and can no longer be
  * printed. Threads that exit are counted as they go, by the reap program.
+ * With nothing left to trace, detaching, which waits for the kernel, can
+ * wait for tracer_close().
  */
 void tracer_stop(struct tracer *t)
 {
@@ -412,7 +435,10 @@ void tracer_stop(struct tracer *t)
 	t->hooks.skel->bss->draining = true;
 	while (inflight(t) > 0 && now_ms() - start < DRAIN_MS)
 		nanosleep(&tick, NULL);
-	attach_detach(&t->hooks);
+	if (nothing_left(t))
+		attach_settle(&t->hooks);
+	else
+		attach_detach(&t->hooks);
 	n = inflight(t);
 	t->unfinished = n > 0 ? n : 0;
 	if (t->cfg->verbose && t->hooks.mode == MODE_KPROBE && !t->hooks.lossy)

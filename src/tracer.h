@@ -54,10 +54,11 @@ void tracer_save_btf(struct tracer *t);
 uint64_t tracer_report_losses(struct tracer *t,
 			      uint64_t by_kind[LOSS_REASONS]);
 /*
- * Waits up to ms for records (or a signal); -EPIPE once out_fd's reader
- * has gone away, or -errno.
+ * Waits up to ms for records (or a signal, or wake_fd to be readable: -1
+ * for none); -EPIPE once out_fd's reader has gone away, or -errno. The
+ * descriptors are the same at every call.
  */
-int tracer_wait(struct tracer *t, int out_fd, int ms);
+int tracer_wait(struct tracer *t, int out_fd, int wake_fd, int ms);
 /*
  * Ends tracing: no new call starts, the calls inside the kernel get a
  * moment to finish, and then nothing runs any more. What is still in the

@@ -112,7 +112,77 @@ test_exec_errors() {
 	run_status "-- a command found in PATH" 3 "" sh -c 'exit 3'
 }
 
+# The ids of the BPF programs and links PID holds, one "prog:ID" a line.
+bpf_held_ids() {
+	cat /proc/"$1"/fdinfo/* 2>/dev/null |
+		sed -n 's/^\(prog\|link\)_id:[[:space:]]*\([0-9]*\)$/\1:\2/p' | sort -u
+}
+
+# Which of the ids in FILE the kernel still has.
+alive() {
+	local kind id
+	while IFS=: read -r kind id; do
+		bpftool "$kind" show id "$id" >/dev/null 2>&1 && echo "$kind:$id"
+	done <"$1"
+}
+
+# gone_within FILE MS: none of FILE's ids is left within MS milliseconds.
+gone_within() {
+	local deadline=$(($(now_ms) + $2))
+	while [ -n "$(alive "$1")" ]; do
+		[ "$(now_ms)" -lt "$deadline" ] || { alive "$1" | tr '\n' ' '; return 1; }
+		sleep 0.02
+	done
+}
+
+# The command waits for $TEST_TMP/go, so that what shmtrace holds can be
+# read first; the trace must hold its every call once shmtrace has exited,
+# and nothing of shmtrace stay loaded a second later, whatever detaches.
+test_wrap_complete() {
+	local name="-- COMMAND -e all: a finished command's trace" status
+	rm -f "$TEST_TMP/go" "$TEST_TMP/wrap.exp"
+	start_tracer -e all -- sh -c 'while [ ! -e "$0/go" ]; do sleep 0.01; done
+		exec "$1" glibc lifecycle >"$0/wrap.exp"' "$TEST_TMP" "$WORKLOAD" ||
+		{ fail "$name" "shmtrace did not start"; return; }
+	bpf_held_ids "$TRACER_PID" >"$TEST_TMP/wrap.ids"
+	: >"$TEST_TMP/go"
+	wait "$TRACER_PID"
+	status=$?
+	assert_eq "$name: status 0" 0 "$status"
+	expected_lifecycle "$TEST_TMP/wrap.exp" >"$TEST_TMP/wrap.e"
+	traced_lifecycle "$TEST_TMP/out" "$TEST_TMP/wrap.exp" >"$TEST_TMP/wrap.g"
+	check "$name: every call, exactly ($(wc -l <"$TEST_TMP/wrap.e") of the workload)" \
+		same_lines "$TEST_TMP/wrap.e" "$TEST_TMP/wrap.g"
+	check "$name: shmtrace held programs and links" \
+		test -n "$(grep '^prog:' "$TEST_TMP/wrap.ids")" -a -n "$(grep '^link:' "$TEST_TMP/wrap.ids")"
+	check "$name: none of its programs or links is left 1 s after it exited" \
+		gone_within "$TEST_TMP/wrap.ids" 1000
+}
+
+# kill -9 while the command runs: the kernel lets everything go.
+test_wrap_killed() {
+	local name="-- COMMAND -e all: shmtrace killed"
+	start_tracer -e all -o /dev/null -- sleep 30 ||
+		{ fail "$name" "shmtrace did not start"; return; }
+	bpf_held_ids "$TRACER_PID" >"$TEST_TMP/kill.ids"
+	kill -KILL "$TRACER_PID"
+	wait "$TRACER_PID" 2>/dev/null
+	check "$name: it held programs and links" \
+		test -n "$(grep '^prog:' "$TEST_TMP/kill.ids")" -a -n "$(grep '^link:' "$TEST_TMP/kill.ids")"
+	# Here the kernel detaches one link after the other, as the process dies.
+	check "$name: none of its programs or links is left" \
+		gone_within "$TEST_TMP/kill.ids" 4000
+}
+
 test_killed_loading
 test_killed_running
 test_stubborn
 test_exec_errors
+if ! command -v bpftool >/dev/null; then
+	skip "-- COMMAND -e all: what is left after shmtrace" "no bpftool"
+elif [ ! -x "$WORKLOAD" ]; then
+	skip "-- COMMAND -e all: what is left after shmtrace" "$WORKLOAD not built"
+else
+	test_wrap_complete
+	test_wrap_killed
+fi
