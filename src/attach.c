@@ -566,8 +566,9 @@ static void *close_link(void *fd)
 __attribute__((noreturn))
 static void detach_and_exit(int fds[], int n, int go)
 {
-	pthread_t threads[n];
-	bool started[n];
+	/* fds holds n links and go: n + 1 descriptors. */
+	pthread_t threads[n + 1];
+	bool started[n + 1];
 	unsigned int from = 0;
 	char c;
 	int i;
