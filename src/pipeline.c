@@ -154,7 +154,8 @@ static void summary_finish(struct pipeline *p)
 		if (p->cfg->summary == SUMMARY_BOTH)
 			put_char(s, '\n');
 		summary_print_text(&p->summary, s);
-		segtable_print_text(&p->segtable, p->out);
+		if (p->cfg->events & LIFE_EVENTS)
+			segtable_print_text(&p->segtable, p->out);
 	}
 	p->out_err = output_flush(p->out);
 }

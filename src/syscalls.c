@@ -7,6 +7,15 @@
 #include "syscalls.h"
 #include "util.h"
 
+/* An implicit attach's or detach's: the same for both. */
+#define IMPLICIT_ARGS {							\
+	{ "cause", "cause", SRC_ARG2, FMT_NAME, decode_cause },		\
+	{ "shmaddr", "addr", SRC_ARG0, FMT_ADDR, decode_addr },		\
+	{ "shmid", "shmid", SRC_SHMID, FMT_SHMID },			\
+	{ NULL, "key", SRC_KEY, FMT_U32 },				\
+	{ "nattch", "nattch", SRC_NATTCH, FMT_U64 },			\
+}
+
 /* The JSON field names are a contract: scripts select on them. */
 static const struct syscall_desc syscalls[EV_MAX] = {
 	[SYS_SHMGET] = {
@@ -48,26 +57,10 @@ static const struct syscall_desc syscalls[EV_MAX] = {
 		},
 	},
 	/* args[0] the piece's address, args[1] its shmid, args[2] the cause. */
-	[EV_ATTACH] = {
-		.name = "attach", .key = SRC_KEY, .ret = RET_INT,
-		.args = {
-			{ "cause", "cause", SRC_ARG2, FMT_NAME, decode_cause },
-			{ "shmaddr", "addr", SRC_ARG0, FMT_ADDR, decode_addr },
-			{ "shmid", "shmid", SRC_SHMID, FMT_SHMID },
-			{ NULL, "key", SRC_KEY, FMT_U32 },
-			{ "nattch", "nattch", SRC_NATTCH, FMT_U64 },
-		},
-	},
-	[EV_DETACH] = {
-		.name = "detach", .key = SRC_KEY, .ret = RET_INT,
-		.args = {
-			{ "cause", "cause", SRC_ARG2, FMT_NAME, decode_cause },
-			{ "shmaddr", "addr", SRC_ARG0, FMT_ADDR, decode_addr },
-			{ "shmid", "shmid", SRC_SHMID, FMT_SHMID },
-			{ NULL, "key", SRC_KEY, FMT_U32 },
-			{ "nattch", "nattch", SRC_NATTCH, FMT_U64 },
-		},
-	},
+	[EV_ATTACH] = { .name = "attach", .key = SRC_KEY, .ret = RET_INT,
+			.args = IMPLICIT_ARGS },
+	[EV_DETACH] = { .name = "detach", .key = SRC_KEY, .ret = RET_INT,
+			.args = IMPLICIT_ARGS },
 };
 
 const struct syscall_desc *syscall_desc(unsigned int syscall)
