@@ -18,6 +18,7 @@
 #include "findings.h"
 #include "harness.h"
 #include "output.h"
+#include "syscalls.h"
 
 /* src/output.c flushes when less than this is left: a line must fit. */
 #define MAX_LINE 4096
@@ -489,9 +490,17 @@ static void check_dec_field(const char *name, const char *got, uint64_t want)
 }
 
 /* RET as text: shmat's address in hex, others in decimal; errors by name. */
+/* An attach or detach that no call made: no ABI, result or latency. */
+static bool no_call(const struct event *e)
+{
+	return e->syscall == EV_ATTACH || e->syscall == EV_DETACH;
+}
+
 static void ret_text(const struct event *e, char *want)
 {
-	if (is_error(e->ret))
+	if (no_call(e))
+		strcpy(want, "-");
+	else if (is_error(e->ret))
 		strcpy(want, "E");
 	else if (e->syscall == SYS_SHMAT && e->ret == 0)
 		strcpy(want, "NULL");
@@ -533,7 +542,8 @@ static void check_text(const char *line, size_t n, const struct event *e,
 	what = "text COMM";
 	CHECK(!strcmp(f[3], want), "got %s, want %s", f[3], want);
 	what = "text ABI";
-	CHECK(!strcmp(f[4], abi_name(e->abi)), "got %s for abi %u", f[4], e->abi);
+	CHECK(!strcmp(f[4], no_call(e) ? "-" : abi_name(e->abi)),
+	      "got %s for abi %u", f[4], e->abi);
 	/* The shmget columns; another syscall's event only keeps the shape. */
 	if (e->syscall == SYS_SHMGET) {
 		if ((uint32_t)e->args[0])
@@ -551,10 +561,15 @@ static void check_text(const char *line, size_t n, const struct event *e,
 	}
 	what = "text RET";
 	ret_text(e, want);
-	CHECK(!strcmp(f[8], want) || (is_error(e->ret) && f[8][0] == 'E' && f[8][1]),
+	CHECK(!strcmp(f[8], want) ||
+	      (!no_call(e) && is_error(e->ret) && f[8][0] == 'E' && f[8][1]),
 	      "got %s, want %s", f[8], want);
-	snprintf(want, sizeof(want), "%" PRIu64 ".%03u",
-		 (uint64_t)e->latency_ns / 1000, (unsigned int)(e->latency_ns % 1000));
+	if (no_call(e))
+		strcpy(want, "-");
+	else
+		snprintf(want, sizeof(want), "%" PRIu64 ".%03u",
+			 (uint64_t)e->latency_ns / 1000,
+			 (unsigned int)(e->latency_ns % 1000));
 	what = "text LAT(us)";
 	CHECK(!strcmp(f[9], want), "got %s, want %s", f[9], want);
 }
@@ -598,7 +613,7 @@ static void check_json_common(struct jparser *j, const struct event *e)
 	unsigned char want[TASK_COMM_LEN * 2];
 	size_t i, wn;
 
-	for (i = 0; i < COMMON_KEYS; i++)
+	for (i = 0; i < (no_call(e) ? COMMON_KEYS - 2 : COMMON_KEYS); i++)
 		CHECK(!strcmp(m[i].key, json_keys[i]), "member %zu is %s, want %s",
 		      i, m[i].key, json_keys[i]);
 	json_string_of(&m[0], j);
@@ -618,6 +633,8 @@ static void check_json_common(struct jparser *j, const struct event *e)
 	wn = json_comm((const unsigned char *)e->comm, want);
 	what = "json comm round-trips";
 	CHECK(j->strlen == wn && !memcmp(j->str, want, wn), "%.*s", (int)m[9].len, m[9].start);
+	if (no_call(e))
+		return;
 	json_string_of(&m[10], j);
 	what = "json abi";
 	CHECK(j->strlen == strlen(abi_name(e->abi)) &&
@@ -675,6 +692,33 @@ static void check_json_shmget(struct jparser *j, const struct event *e)
 	      "%.*s", (int)m[16].len, m[16].start);
 }
 
+/*
+ * An attach or detach: "event" where calls have abi and syscall, then
+ * exactly the documented fields, and no result.
+ */
+static void check_json_implicit(struct jparser *j, const struct event *e,
+				bool warn)
+{
+	static const char *const keys[] = {
+		"event", "cause", "addr", "shmid", "key", "nattch",
+	};
+	const struct member *m = j->top + COMMON_KEYS - 2;
+	const char *name = e->syscall == EV_ATTACH ? "attach" : "detach";
+	size_t i;
+
+	what = "an implicit event's JSON has the documented fields";
+	CHECK(j->ntop == COMMON_KEYS - 2 + 6 + warn, "%d members", j->ntop);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		CHECK(!strcmp(m[i].key, keys[i]), "member %zu is %s, want %s",
+		      i, m[i].key, keys[i]);
+	json_string_of(&m[0], j);
+	what = "json event: attach or detach";
+	CHECK(j->strlen == strlen(name) && !memcmp(j->str, name, j->strlen),
+	      "%.*s", (int)m[0].len, m[0].start);
+	json_string_of(&m[1], j);
+	check_json_u64(&m[2], e->args[0]);
+}
+
 static void check_json(const char *line, size_t n, const struct event *e,
 		       bool warn)
 {
@@ -689,6 +733,10 @@ static void check_json(const char *line, size_t n, const struct event *e,
 	CHECK(type == J_OBJECT && j.ntop >= COMMON_KEYS + 3, "%d members: %.*s",
 	      j.ntop, (int)n, line);
 	check_json_common(&j, e);
+	if (no_call(e)) {
+		check_json_implicit(&j, e, warn);
+		return;
+	}
 	nresult = j.ntop - 3 - warn;
 	if (e->syscall == SYS_SHMGET) {
 		what = "shmget's JSON has the documented fields";
@@ -715,7 +763,8 @@ static void check_lifecycle(const char *line, size_t n, const struct event *e)
 	check_dec_field("lifecycle TID", f[1], e->tid);
 	what = "lifecycle RET";
 	ret_text(e, want);
-	CHECK(!strcmp(f[7], want) || (is_error(e->ret) && f[7][0] == 'E' && f[7][1]),
+	CHECK(!strcmp(f[7], want) ||
+	      (!no_call(e) && is_error(e->ret) && f[7][0] == 'E' && f[7][1]),
 	      "got %s, want %s", f[7], want);
 }
 
