@@ -46,8 +46,8 @@ static const struct hook_kind {
 	{ "unfollow", MODE_AUTO, true, false, FOLLOW },
 	{ "reap", MODE_AUTO, true, false, ALWAYS },
 	{ "lifeproc", MODE_AUTO, true, false, ALWAYS },
-	{ "lifeenter", MODE_AUTO, false, false, ALWAYS },
-	{ "lifeleave", MODE_AUTO, true, false, ALWAYS },
+	{ "lifeenter", MODE_AUTO, false, false, TRACEFS },
+	{ "lifeleave", MODE_AUTO, true, false, TRACEFS },
 };
 
 /* What a life* program watches: part of its name, nothing to select by. */
@@ -302,10 +302,22 @@ static int check_tracepoints(struct hookset *t, struct kernel_btf *kb,
 	return 0;
 }
 
-static bool hook_wanted(const struct hook *h, enum attach_mode mode,
+/*
+ * libbpf finds a syscall tracepoint's id in tracefs: in kprobe mode where
+ * tracefs is out of reach, as in many containers, the life programs on
+ * munmap and mremap are left out, and the banner says so.
+ */
+static bool tracefs_reached(struct hookset *t)
+{
+	if (!t->tracefs && !t->life_unseen[0])
+		t->tracefs = tracefs_dir(t->life_unseen);
+	return t->tracefs;
+}
+
+static bool hook_wanted(struct hookset *t, const struct hook *h,
 			const struct attach_opts *o)
 {
-	if ((h->mode != mode && h->mode != MODE_AUTO) ||
+	if ((h->mode != t->mode && h->mode != MODE_AUTO) ||
 	    !(h->syscalls & o->events))
 		return false;
 	switch (h->when) {
@@ -313,6 +325,8 @@ static bool hook_wanted(const struct hook *h, enum attach_mode mode,
 		return o->compat;
 	case FOLLOW:
 		return o->follow;
+	case TRACEFS:
+		return tracefs_reached(t);
 	default:
 		return true;
 	}
@@ -351,7 +365,7 @@ static bool select_hook(struct hookset *t, const struct hook *h,
 
 	if (h->when == COMPAT && h->mode == t->mode && !o->compat)
 		mark_uncovered(t, h->paths, "these need %s", "--compat");
-	if (!hook_wanted(h, t->mode, o))
+	if (!hook_wanted(t, h, o))
 		return false;
 	problem = h->func ? func_problem(kb, &modes[t->mode], h->func) : NULL;
 	if (problem)
@@ -390,6 +404,7 @@ int attach_select(struct hookset *t, const struct candidate *c,
 	t->lossy_ok = c->lossy_ok;
 	t->lossy = false;
 	memset(t->uncovered, 0, sizeof(t->uncovered));
+	t->life_unseen[0] = '\0';
 	err = modes[t->mode].check(t, kb, why);
 	return err ? err : select_programs(t, o, kb, why);
 }

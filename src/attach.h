@@ -40,6 +40,7 @@ struct hookset {
 	bool lossy_ok;		/* may it take a mode that can lose calls */
 	bool lossy;		/* kretprobes with the kernel's few instances */
 	const char *tracefs;	/* where kprobe mode makes its kretprobes */
+	char life_unseen[WHY_LEN];	/* why munmap, mremap are not seen */
 	uint64_t kernel_missed;	/* returns they missed, of any caller */
 	bool settled;		/* see attach_settle() */
 	uint64_t entry_misses;	/* attach_entry_misses() once settled */
@@ -64,6 +65,7 @@ enum hook_when {
 	ALWAYS,
 	COMPAT,			/* tracepoint mode with --compat */
 	FOLLOW,			/* "-- COMMAND" */
+	TRACEFS,		/* a syscall tracepoint: where tracefs is */
 };
 
 struct hook {

@@ -298,8 +298,12 @@ void tracer_describe(const struct tracer *t, FILE *f)
 	if (t->hooks.lossy)
 		fprintf(f, " (calls can be lost: without tracefs, kretprobes run out under contention)");
 	/* What the process events and munmap, mremap of holders miss. */
-	if (t->cfg->events & LIFE_EVENTS)
-		fprintf(f, " (attach, detach: not seen for 32-bit munmap and mremap, mappings changed by mprotect, madvise, mlock, mmap MAP_FIXED or shmat SHM_REMAP, or attaches made before the trace)");
+	if (!(t->cfg->events & LIFE_EVENTS))
+		return;
+	if (t->hooks.life_unseen[0])
+		fprintf(f, " (attach, detach: not seen for munmap and mremap: %s)",
+			t->hooks.life_unseen);
+	fprintf(f, " (attach, detach: not seen for 32-bit munmap and mremap, mappings changed by mprotect, madvise, mlock, mmap MAP_FIXED or shmat SHM_REMAP, or attaches made before the trace)");
 }
 
 /* A per-CPU counter's sum over the CPUs; 0 if it cannot be read. */

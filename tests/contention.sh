@@ -90,6 +90,9 @@ else
 	assert_eq "contention: $KERNEL auto without tracefs: kprobe, and the banner says calls can be lost" \
 		"Tracing shmget via kprobe (calls can be lost: without tracefs, kretprobes run out under contention)... Hit Ctrl-C to end." \
 		"$(grep '^Tracing' "$TEST_TMP/nt.err" | sed 's/ (not covered: [^)]*)//; s/ (32-bit programs cannot run on this kernel)//')"
+	"${NO_TRACEFS[@]}" "$SHMTRACE" "${BTF[@]}" -e all -d 0.1 -o /dev/null 2>"$TEST_TMP/nt.err"
+	assert_eq "contention: $KERNEL -e all without tracefs: the banner says munmap and mremap are not seen, and why" \
+		"1" "$(grep -c '(attach, detach: not seen for munmap and mremap: tracefs is not mounted on /sys/kernel/tracing and mounting it failed (No such file or directory))' "$TEST_TMP/nt.err")"
 	WRAP=("${NO_TRACEFS[@]}")
 	for w in "${WORKLOADS[@]}"; do
 		IFS='|' read -r abi wl path <<<"$w"

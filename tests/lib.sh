@@ -192,3 +192,16 @@ remove_cgroups() {
 	done
 	MADE=()
 }
+
+# The behaviour workload's trace under --stable -e all (text): its lines
+# that are calls, header included (the workload counts its calls), and its
+# implicit events as "PID EVENT CAUSE NATTCH|...". Its unprivileged child
+# inherits the segment the parent holds; both exits detach it.
+BEHAVIOUR_IMPLICIT="P1 detach exit 0|P2 attach fork 2|P2 detach exit 1"
+trace_call_lines() { awk '$6 != "attach" && $6 != "detach"' "$1" | wc -l; }
+trace_implicit() {
+	awk '$6 == "attach" || $6 == "detach" {
+		c = $9; sub(/^cause=/, "", c); sub(/,.*/, "", c)
+		n = $9; sub(/.*nattch=/, "", n); print $1, $6, c, n
+	}' "$1" | tr '\n' '|' | sed 's/|$//'
+}

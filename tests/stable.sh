@@ -54,10 +54,9 @@ test_twice() {
 		fail "$name: byte-identical" "$(diff "$TEST_TMP/b1" "$TEST_TMP/b2" | oneline)"
 	fi
 	assert_eq "$name: one line per call (the workload counted ${calls:-?})" \
-		"$((${calls:-0} + 1))" "$(awk '$6 != "attach" && $6 != "detach"' "$TEST_TMP/b1" | wc -l)"
-	assert_eq "$name: the fork's inherited attach and both exits' detaches" \
-		"P2 attach fork P1 detach exit P2 detach exit" \
-		"$(awk '$6 == "attach" || $6 == "detach" { split($9, a, /[=,]/); print $1, $6, a[2] }' "$TEST_TMP/b1" | sort -k2,2 -k1,1 | tr '\n' ' ' | sed 's/ $//')"
+		"$((${calls:-0} + 1))" "$(trace_call_lines "$TEST_TMP/b1")"
+	assert_eq "$name: the fork's inherited attach and both exits' detaches, with nattch" \
+		"$BEHAVIOUR_IMPLICIT" "$(trace_implicit "$TEST_TMP/b1")"
 	assert_eq "$name: grouped by process in creation order" "PID P1 P2" \
 		"$(awk '{ print $1 }' "$TEST_TMP/b1" | uniq | tr '\n' ' ' | sed 's/ $//')"
 	assert_eq "$name: no time, no latency, no raw id or address" "" \

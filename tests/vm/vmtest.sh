@@ -36,6 +36,7 @@ if [ -n "${VM_GUESTS:-}" ]; then
 	GUESTS=("${only[@]}")
 fi
 mkdir -p "$OUT"
+TEST_TMP=$OUT . tests/lib.sh
 
 # Copies a dynamically linked program and the libraries it needs.
 copy_with_libs() {
@@ -186,10 +187,11 @@ compare_behaviour() {
 		return
 	fi
 	calls=$(sed -n 's/^\([0-9]*\) calls$/\1/p' "$OUT/host.behaviour.err")
-	if [ "$(wc -l <"$host")" = "$((calls + 1))" ]; then
-		echo "PASS: [vm] behaviour: the host's trace ($(uname -r)), one line per call"
+	if [ "$(trace_call_lines "$host")" = "$((calls + 1))" ] &&
+		[ "$(trace_implicit "$host")" = "$BEHAVIOUR_IMPLICIT" ]; then
+		echo "PASS: [vm] behaviour: the host's trace ($(uname -r)), one line per call, and the implicit events"
 	else
-		echo "FAIL: [vm] behaviour: the host's trace: $(wc -l <"$host") lines for $calls calls"
+		echo "FAIL: [vm] behaviour: the host's trace: $(trace_call_lines "$host") lines for $calls calls, implicit events '$(trace_implicit "$host")'"
 	fi
 	echo
 	echo "Kernel behaviour (shmtrace --stable -e all -- behaviour), against the host's $(uname -r):"
