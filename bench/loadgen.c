@@ -10,6 +10,8 @@
  *   enoent   shmget(KEY, 4096, 0) of a key that does not exist
  *   create   shmget(KEY, 4096, IPC_CREAT|IPC_EXCL|0600) + shmctl(IPC_RMID)
  *   getppid  getppid(), an unrelated system call
+ *   fork     fork() of a child that exits at once, and its waitpid(): a
+ *            process's life that attaches nothing
  *   stamp    like enoent, but each call's key is the wall-clock time in
  *            10 us units (mod 2^32), so that a tracer's first reported
  *            event tells when it started seeing calls
@@ -42,6 +44,7 @@
 #include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #define SEG_SIZE	4096
 #define DEFAULT_KEY	0x62656e00	/* "ben\0" */
@@ -49,13 +52,14 @@
 #define CHUNK		256		/* unpaced: calls between stop checks */
 #define MAX_THREADS	256
 
-enum mode { M_LOOKUP, M_ENOENT, M_CREATE, M_GETPPID, M_STAMP };
+enum mode { M_LOOKUP, M_ENOENT, M_CREATE, M_GETPPID, M_FORK, M_STAMP };
 
 static const char *const mode_names[] = {
 	[M_LOOKUP] = "lookup",
 	[M_ENOENT] = "enoent",
 	[M_CREATE] = "create",
 	[M_GETPPID] = "getppid",
+	[M_FORK] = "fork",
 	[M_STAMP] = "stamp",
 };
 
@@ -113,6 +117,17 @@ static uint32_t stamp_key(void)
 	return k ? k : 1;
 }
 
+static bool fork_one(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	return pid > 0 && waitpid(pid, &status, 0) == pid &&
+	       WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /* One call; returns whether it gave the answer the mode expects. */
 static inline bool one_call(enum mode mode, uint32_t key)
 {
@@ -132,6 +147,8 @@ static inline bool one_call(enum mode mode, uint32_t key)
 		return shmctl(id, IPC_RMID, NULL) == 0;
 	case M_GETPPID:
 		return syscall(SYS_getppid) > 0;
+	case M_FORK:
+		return fork_one();
 	}
 	return false;
 }
@@ -264,7 +281,7 @@ static int prepare_key(const struct opts *o, uint32_t key, int *created)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: loadgen lookup|enoent|create|getppid|stamp [options]\n"
+		"usage: loadgen lookup|enoent|create|getppid|fork|stamp [options]\n"
 		"  -n, --calls=N       calls in all (default 1000000; 0: until stopped)\n"
 		"  -t, --threads=N     threads (default 1)\n"
 		"  -r, --rate=R        paced: R calls/s over all threads\n"

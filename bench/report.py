@@ -42,6 +42,7 @@ LABEL = {
     "shmtrace-attach-fentry": "shmtrace --attach=fentry",
     "shmtrace-attach-kprobe": "shmtrace --attach=kprobe",
     "shmtrace-attach-tracepoint": "shmtrace --attach=tracepoint",
+    "shmtrace-all": "shmtrace -e all (follows holders' forks, execs, exits)",
 }
 WORKLOAD = {
     "enoent": "enoent: lookup of a missing key",
@@ -521,6 +522,28 @@ every task through the kernel's syscall-tracing slow path.
     return out
 
 
+def fork_tax(run):
+    if not run.meta.get("fork_variants"):
+        return []
+    out = [f"""
+## Cost to a fork-heavy program that attaches nothing
+
+`loadgen fork`: fork() of a child that exits at once, and its waitpid(),
+{run.meta["run_seconds"]} s per run, while shmtrace traces system-wide. With -e all its
+process-event programs run on every fork, exec and exit, and stop at a
+hash lookup for processes that hold no mapping.
+
+| tracer | ns/fork | added ns | x untraced | others' CPU % |
+|---|---|---|---|---|"""]
+    sp = run.spread
+    for v in run.words("fork_variants"):
+        row = [run.label(v), sp("fork", v, "ns_per_call", 1)]
+        row += [None, "1"] if v == "untraced" else [sp("fork", v, "added_ns", 1),
+                                                   sp("fork", v, "ratio", 2)]
+        out.append(table_row(row + [sp("fork", v, "other_cpu_pct", 0)]))
+    return out
+
+
 def workloads(run):
     out = ["""
 ## Other workloads: shmtrace, text to /dev/null
@@ -708,7 +731,7 @@ follows `-e all` pays part of its teardown.
     return out
 
 
-SECTIONS = [header, overhead, startup, btf_cache, rate_search, getppid, workloads,
+SECTIONS = [header, overhead, startup, btf_cache, rate_search, getppid, fork_tax, workloads,
             bpf_stats, profile, exec_to_exit, targets]
 
 
@@ -831,6 +854,8 @@ def results(run):
                             for v in OVERHEAD_ROWS[1:] if run.get("overhead", v, "ratio")},
         getppid_added_ns={v: summarised(run.get("getppid", v, "added_ns"))
                           for v in run.words("getppid_variants") if v != "untraced"},
+        fork_added_ns={v: summarised(run.get("fork", v, "added_ns"))
+                       for v in run.words("fork_variants") if v != "untraced"},
         max_lossless_rate={v: lit(run.max_rate(v)) for v in run.words("rate_variants")},
         confirm=run.confirm_ok(),
         summary=summary(run),
