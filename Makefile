@@ -7,6 +7,8 @@
 #   make check         the tests that need neither root nor BPF, in seconds
 #   make STATIC=1      a static binary, to copy onto another host
 #   make ARCH=arm64    cross-build ./shmtrace-arm64 (STATIC=1 too)
+#   sudo make deb      the Debian package, into .output/deb/ (ARCH=arm64 too)
+#   sudo make release  static binaries, packages, source tarball, SHA256SUMS
 #   make vmlinux       regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
 
 # The architecture built for, by libbpf-tools' names (vmlinux/<arch>/):
@@ -28,6 +30,11 @@ LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
 PREFIX ?= /usr/local
 VERSION := 0.1
+# The commit built, for --version: a `git archive` tarball has it in
+# dist/commit (export-subst), a clone from git; "-dirty" if files differ.
+COMMIT := $(or $(shell sed -n 's/^\([0-9a-f]\{12\}\).*/\1/p' dist/commit 2>/dev/null),$(shell \
+	git rev-parse --short=12 HEAD 2>/dev/null)$(shell git status --porcelain \
+	--untracked-files=no 2>/dev/null | grep -q . && echo -dirty),unknown)
 
 # Debian packages: to build, and additionally to run the tests, whose
 # QEMU guests are x86_64 and arm64 ones, with 32-bit programs in each.
@@ -45,7 +52,7 @@ CC32_x86 = i686-linux-gnu-gcc
 CC32_arm64 = arm-linux-gnueabihf-gcc
 
 ifeq ($(ARCH),$(HOST_ARCH))
-OUTPUT := .output
+OUTPUT ?= .output
 CC ?= gcc
 BIN ?= shmtrace
 BUILD_PKGS += gcc
@@ -55,7 +62,7 @@ CHECK_LDFLAGS = $(SAN_FLAGS)
 else
 # A cross build keeps its products apart; the target's libraries come from
 # Debian's multiarch packages.
-OUTPUT := .output/$(ARCH)
+OUTPUT ?= .output/$(ARCH)
 CC := $(GNU_TYPE_$(ARCH))-gcc
 BIN ?= shmtrace-$(ARCH)
 BUILD_PKGS += gcc-$(subst _,-,$(GNU_TYPE_$(ARCH))) $(addsuffix :$(DEB_ARCH_$(ARCH)),libbpf-dev libelf-dev zlib1g-dev libzstd-dev)
@@ -65,11 +72,20 @@ PKG_CONFIG := PKG_CONFIG_LIBDIR=/usr/lib/$(GNU_TYPE_$(ARCH))/pkgconfig:/usr/shar
 CHECK_LDFLAGS = -static -lzstd
 endif
 
-CFLAGS := -g -O2 -Wall -Wextra -DSHMTRACE_VERSION='"$(VERSION)"'
+# No build path in what is built: two builds of a commit are the same bytes.
+CFLAGS := -g -O2 -Wall -Wextra -DSHMTRACE_VERSION='"$(VERSION)"' -ffile-prefix-map=$(CURDIR)=.
 # A program's context argument is fixed by its hook, used or not.
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Wno-unused-parameter
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Wno-unused-parameter \
+	-ffile-prefix-map=$(CURDIR)=.
 INCLUDES := -I$(OUTPUT) -Iinclude -Isrc
 LIBS := -lbpf -lelf -lz
+# The package links libbpf statically, as Debian's libbpf-tools does.
+ifeq ($(LIBBPF_STATIC),1)
+LIBS := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz
+endif
+# The distribution's flags (dpkg-buildflags: hardening), after ours.
+CFLAGS += $(EXTRA_CFLAGS)
+LDFLAGS += $(EXTRA_LDFLAGS)
 
 # Each build flavour keeps its objects apart.
 BUILD := $(OUTPUT)/obj
@@ -97,7 +113,7 @@ LIB_OBJS := $(filter-out $(BUILD)/shmtrace.o,$(OBJS))
 SKEL := $(OUTPUT)/shmtrace.skel.h
 DEPS_STAMP := $(OUTPUT)/deps.stamp
 
-.PHONY: all clean install run test check vmtest bench vmlinux deps test-deps build-check guests guest-bins
+.PHONY: all clean install run test check vmtest bench vmlinux deps test-deps build-check guests guest-bins deb release FORCE
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -160,6 +176,13 @@ $(SKEL): $(OUTPUT)/shmtrace.bpf.o
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h include/*.h include/arch/*.h) $(SKEL) | $(BUILD)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+# Only cli.o holds the commit; it is rebuilt when the commit changes.
+$(BUILD)/cli.o: CFLAGS += -DSHMTRACE_COMMIT='"$(COMMIT)"'
+$(BUILD)/cli.o: $(OUTPUT)/commit
+$(OUTPUT)/commit: FORCE | $(OUTPUT)
+	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' >$@
+FORCE:
 
 $(BIN): $(OBJS)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LIBS) -lm -o $@
@@ -255,6 +278,40 @@ install: $(BIN)
 	install -D -m 0644 doc/shmtrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/shmtrace.8
 	install -D -m 0644 doc/shmtrace.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/shmtrace
+
+# The Debian package, as dpkg-buildpackage makes it (debian/rules builds
+# in .output/deb-build-<arch>), for ARCH: arm64 is cross-built. The files
+# dpkg-buildpackage leaves next to the tree go to .output/deb/.
+DEB_ARCH := $(DEB_ARCH_$(ARCH))
+DEB_DIR := .output/deb
+DEB_FILES := shmtrace_$(VERSION)_$(DEB_ARCH).deb shmtrace-dbgsym_$(VERSION)_$(DEB_ARCH).deb shmtrace_$(VERSION)_$(DEB_ARCH).buildinfo \
+	shmtrace_$(VERSION)_$(DEB_ARCH).changes
+deb: deps
+	$(call ensure_pkgs,debhelper dpkg-dev)
+	dpkg-buildpackage -us -uc -b $(if $(filter-out $(HOST_ARCH),$(ARCH)),-a $(DEB_ARCH))
+	@mkdir -p $(DEB_DIR)
+	mv $(addprefix ../,$(DEB_FILES)) $(DEB_DIR)/
+
+# Everything a release publishes, into one folder: reproducible, since
+# nothing built holds a path or a time (SOURCE_DATE_EPOCH: the commit's).
+RELEASE_DIR := .output/release/shmtrace-$(VERSION)
+REL := .output/release-build
+release:
+	@if git status --porcelain --untracked-files=no | grep -q .; then \
+		echo "shmtrace: make release: the tree has uncommitted changes; commit them first" >&2; exit 1; fi
+	rm -rf $(RELEASE_DIR) $(REL) && mkdir -p $(RELEASE_DIR)
+	$(MAKE) --no-print-directory deps
+	$(MAKE) --no-print-directory ARCH=arm64 deps
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct) $(MAKE) --no-print-directory STATIC=1 \
+		OUTPUT=$(REL)/x86 BIN=$(RELEASE_DIR)/shmtrace-$(VERSION)-linux-x86_64 $(RELEASE_DIR)/shmtrace-$(VERSION)-linux-x86_64
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct) $(MAKE) --no-print-directory ARCH=arm64 STATIC=1 \
+		OUTPUT=$(REL)/arm64 BIN=$(RELEASE_DIR)/shmtrace-$(VERSION)-linux-arm64 $(RELEASE_DIR)/shmtrace-$(VERSION)-linux-arm64
+	$(MAKE) --no-print-directory deb
+	$(MAKE) --no-print-directory ARCH=arm64 deb
+	cp $(DEB_DIR)/shmtrace_$(VERSION)_amd64.deb $(DEB_DIR)/shmtrace_$(VERSION)_arm64.deb $(RELEASE_DIR)/
+	git archive --format=tar.gz --prefix=shmtrace-$(VERSION)/ -o $(RELEASE_DIR)/shmtrace-$(VERSION).tar.gz HEAD
+	cd $(RELEASE_DIR) && sha256sum shmtrace-* shmtrace_* >SHA256SUMS
+	@echo "release: $(RELEASE_DIR)"; cat $(RELEASE_DIR)/SHA256SUMS
 
 # Side by side with bpftrace, perf trace and strace; not part of test.
 bench: $(BIN)

@@ -13,7 +13,8 @@
 #include "syscalls.h"
 #include "util.h"
 
-const char *argp_program_version = "shmtrace " SHMTRACE_VERSION;
+const char *argp_program_version =
+	"shmtrace " SHMTRACE_VERSION " (commit " SHMTRACE_COMMIT ")";
 const char *argp_program_bug_address = NULL;
 
 #define DEFAULT_BUFFER (1u << 20)

@@ -19,6 +19,10 @@
 #ifndef SHMTRACE_VERSION
 #define SHMTRACE_VERSION "0.1"
 #endif
+/* The git commit built (the Makefile's COMMIT), for --version. */
+#ifndef SHMTRACE_COMMIT
+#define SHMTRACE_COMMIT "unknown"
+#endif
 
 /* A buffer for why something failed, one line of stderr. */
 #define WHY_LEN 256

@@ -82,8 +82,9 @@ test_help() {
 	assert_eq "--help: lists every option of issue 3" "" "$missing"
 	local version
 	version=$(sed -n 's/^VERSION := //p' Makefile 2>/dev/null)
-	assert_eq "--version: 'shmtrace VERSION', status 0" "shmtrace ${version:-0.1}|0" \
-		"$("$SHMTRACE" --version)|$?"
+	assert_eq "--version: 'shmtrace VERSION (commit COMMIT)', status 0" \
+		"shmtrace ${version:-0.1} (commit $(git rev-parse --short=12 HEAD 2>/dev/null)|0" \
+		"$("$SHMTRACE" --version | sed 's/-dirty)$//; s/)$//')|$?"
 }
 
 # The README's Options block is --help's, headings and order included.

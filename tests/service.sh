@@ -25,7 +25,7 @@ test_unit_verify() {
 		return
 	fi
 	# verify wants ExecStart's binary to exist: this one.
-	sed "s#/usr/local/sbin/shmtrace#$(realpath "$SHMTRACE")#" "$UNIT" >"$unit"
+	sed "s#/usr/sbin/shmtrace#$(realpath "$SHMTRACE")#" "$UNIT" >"$unit"
 	check "service: systemd-analyze verify $UNIT" systemd-analyze verify --man=no "$unit"
 	for o in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
 		ProtectKernelModules=yes "ExecReload=/bin/kill -HUP \$MAINPID"; do
