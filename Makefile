@@ -45,7 +45,7 @@ TEST_PKGS := jq libzstd-dev busybox-static libclang-rt-14-dev man-db util-linux 
 	qemu-system-x86 gcc-i686-linux-gnu \
 	qemu-system-arm gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf \
 	$(addsuffix :arm64,libbpf-dev libelf-dev zlib1g-dev libzstd-dev)
-TEST_PKGS += prometheus curl python3 python3-yaml iproute2 postgresql-15
+TEST_PKGS += prometheus curl python3 python3-yaml iproute2 postgresql-15 debhelper dpkg-dev lintian mmdebstrap
 GUEST_ARCHES := x86 arm64
 # The compat ABI's compiler, for the 32-bit workload.
 CC32_x86 = i686-linux-gnu-gcc
