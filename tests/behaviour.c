@@ -3,12 +3,14 @@
  * The kernel-behaviour workload: every shmget flag and error path, every
  * shmctl command, the shmat flags, size 0 and sizes past shmmax, huge
  * pages without a pool, IPC_RMID while attached and an shmat after it,
- * and what an unprivileged caller is refused. Traced with
+ * what an unprivileged caller is refused, and the detaches of children
+ * that unmap, move or exec away the mapping they inherited. Traced with
  * `shmtrace --stable -e all`, its output is the kernel's behaviour: make
  * vmtest diffs it between kernels.
  *
  *   behaviour          the calls, as root, in a fresh IPC namespace
  *   behaviour threads  two threads' calls at once (for --stable's order)
+ *   behaviour exit     nothing (what a child execs)
  *
  * Everything that could differ from run to run is pinned: the IPC
  * namespace is new (ids, IPC_INFO's index), shmmax is set, keys are
@@ -181,6 +183,48 @@ static void attach_paths(int id)
 	dt(rw);
 }
 
+/* KEY_A's mapping, in a child, where fn changes it; waited for. */
+static void in_child(void (*fn)(char *), char *p)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		fn(p);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+}
+
+static void unmap(char *p)
+{
+	munmap(p, 2 * PAGE);
+}
+
+/* Its second page moved away: two mappings, as the kernel counts. */
+static void move(char *p)
+{
+	mremap(p + PAGE, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
+	       free_address());
+}
+
+/* Its comm becomes "exe", the same on every kernel and path. */
+static void exec_self(char *p)
+{
+	(void)p;
+	execl("/proc/self/exe", "behaviour", "exit", (char *)NULL);
+}
+
+/* The detaches that no shm call makes: munmap, mremap and exec. */
+static void implicit_paths(int id)
+{
+	char *p = at(id, NULL, 0);
+
+	in_child(unmap, p);
+	in_child(move, p);
+	in_child(exec_self, p);
+	dt(p);
+}
+
 /* Every shmctl command, good and bad. */
 static void control_paths(int id)
 {
@@ -279,6 +323,7 @@ static void run_calls(void)
 	control_paths(id_a);
 	remove_while_attached();
 	unprivileged(id_a, id_private);
+	implicit_paths(id_a);
 	clean_up();
 }
 
@@ -316,6 +361,8 @@ static void run_threads(void)
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "exit"))
+		return 0;
 	calls = mmap(NULL, sizeof(*calls), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (calls == MAP_FAILED)

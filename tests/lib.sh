@@ -195,9 +195,13 @@ remove_cgroups() {
 
 # The behaviour workload's trace under --stable -e all (text): its lines
 # that are calls, header included (the workload counts its calls), and its
-# implicit events as "PID EVENT CAUSE NATTCH|...". Its unprivileged child
-# inherits the segment the parent holds; both exits detach it.
+# implicit events as "PID EVENT CAUSE NATTCH|...". Each child inherits
+# the mappings its parent holds; the first exits, the next munmaps one,
+# moves one's second page away (mremap: two mappings), execs.
 BEHAVIOUR_IMPLICIT="P1 detach exit 0|P2 attach fork 2|P2 detach exit 1"
+BEHAVIOUR_IMPLICIT+="|P3 attach fork 3|P3 attach fork 4|P3 detach munmap 3|P3 detach exit 2"
+BEHAVIOUR_IMPLICIT+="|P4 attach fork 3|P4 attach fork 4|P4 attach mremap 5|P4 detach exit 4|P4 detach exit 3|P4 detach exit 2"
+BEHAVIOUR_IMPLICIT+="|P5 attach fork 3|P5 attach fork 4|P5 detach exec 3|P5 detach exec 2"
 trace_call_lines() { awk '$6 != "attach" && $6 != "detach"' "$1" | wc -l; }
 trace_implicit() {
 	awk '$6 == "attach" || $6 == "detach" {

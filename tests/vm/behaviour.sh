@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Inside a QEMU guest: the kernel-behaviour workload under --stable -e all
 # in every attach mode given. Every mode must give the same bytes, one
-# line per call and the implicit events of its fork and exits; the first mode's trace goes to the console as
+# line per call and the implicit events of its children; the first mode's trace goes to the console as
 # "BEHAVIOUR: " lines, for vmtest.sh to diff against the host's.
 # Usage: behaviour.sh MODE...
 . /tests/lib.sh
@@ -15,7 +15,7 @@ for mode in "$@"; do
 	calls=$(sed -n 's/^\([0-9]*\) calls$/\1/p' "$TEST_TMP/err")
 	assert_eq "behaviour: $mode: status 0, one line per call (${calls:-?})" \
 		"0|$((${calls:-0} + 1))" "$status|$(trace_call_lines "$out")"
-	assert_eq "behaviour: $mode: the fork's inherited attach and both exits' detaches, with nattch" \
+	assert_eq "behaviour: $mode: the children's inherited attaches, their exit, munmap, mremap and exec, with nattch" \
 		"$BEHAVIOUR_IMPLICIT" "$(trace_implicit "$out")"
 	if [ -z "$first" ]; then
 		first=$mode
