@@ -34,6 +34,10 @@ const volatile bool filter_cgroup_on;
 const volatile bool filter_container_on;
 const volatile __u32 filter_ipc_ns;
 const volatile bool follow_on;
+/* The command's pid in shmtrace's pid namespace, and that namespace. */
+const volatile __u32 follow_ns_pid;
+const volatile __u64 follow_ns_dev;
+const volatile __u64 follow_ns_ino;
 /* Backlog (bytes) past which the reader is woken; below it a timer polls. */
 const volatile __u64 wakeup_bytes = 65536;
 /* -e attach, detach: follow the processes that hold a mapping (REC_*). */
@@ -682,6 +686,25 @@ int follow(struct bpf_raw_tracepoint_args *ctx)
 
 	if (ptgid != ctgid && bpf_map_lookup_elem(&followed, &ptgid))
 		bpf_map_update_elem(&followed, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+/*
+ * Userspace knows the command by its pid in shmtrace's pid namespace,
+ * which is not the host's in a container: as it execs, its host tgid.
+ */
+SEC("raw_tracepoint/sched_process_exec")
+int follow_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct bpf_pidns_info ns;
+	__u32 tgid;
+	__u8 one = 1;
+
+	if (bpf_get_ns_current_pid_tgid(follow_ns_dev, follow_ns_ino, &ns,
+					sizeof(ns)) || ns.tgid != follow_ns_pid)
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_map_update_elem(&followed, &tgid, &one, BPF_ANY);
 	return 0;
 }
 

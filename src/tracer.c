@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "compat32.h"
@@ -90,13 +91,14 @@ static unsigned int kernel_events(const struct config *cfg)
 }
 
 /* Filters and sizes go into the BPF object between open and load. */
-static int configure(struct tracer *t, uint32_t ipc_ns)
+static int configure(struct tracer *t, const struct tracer_targets *tg)
 {
+	struct stat pidns;
 	struct shmtrace_bpf *skel = t->hooks.skel;
 	struct shmtrace_bpf__rodata *ro = skel->rodata;
 	const struct config *cfg = t->cfg;
 
-	ro->filter_ipc_ns = ipc_ns;
+	ro->filter_ipc_ns = tg->ipc_ns;
 	ro->filter_tgid = cfg->pid;
 	ro->filter_tid = cfg->tid;
 	ro->filter_uid = cfg->uid;
@@ -110,6 +112,11 @@ static int configure(struct tracer *t, uint32_t ipc_ns)
 	ro->filter_cgroup_on = cfg->cgroup != NULL;
 	ro->filter_container_on = cfg->container != NULL;
 	ro->follow_on = cfg->command != NULL;
+	if (tg->follow_pid && !stat("/proc/self/ns/pid", &pidns)) {
+		ro->follow_ns_pid = tg->follow_pid;
+		ro->follow_ns_dev = pidns.st_dev;
+		ro->follow_ns_ino = pidns.st_ino;
+	}
 	/* Wake the reader a few times per buffer; a timer does the rest. */
 	ro->wakeup_bytes = cfg->buffer_bytes / 8;
 	ro->use_task_storage = t->task_storage;
@@ -174,7 +181,7 @@ static int try_mode(struct tracer *t, const struct tracer_targets *tg,
 			 strerror(errno));
 		return -errno;
 	}
-	err = configure(t, tg->ipc_ns);
+	err = configure(t, tg);
 	if (!err)
 		err = attach_select(&t->hooks, c, &o, &t->kb, why);
 	if (err)

@@ -176,6 +176,22 @@ test_pid_ns() {
 	check "$name: pid is the host's" test "$(echo "$line" | json_field pid)" -gt 1
 }
 
+# shmtrace itself in a pid namespace of its own, as in a container: it
+# knows -- COMMAND by another pid than the host's, and still follows it
+# and its children.
+test_follow_in_pid_ns() {
+	local name="pidns: -- COMMAND run from inside a pid namespace" k1=$((0x7a6b0011)) k2=$((0x7a6b0012))
+	if ! unshare -p -f true 2>/dev/null; then
+		skip "$name" "unshare -p -f does not work here"
+		return
+	fi
+	unshare -p -f --mount-proc "$SHMTRACE" -q -j -o "$TEST_TMP/f.json" -- \
+		sh -c "$WORKLOAD get $k1 0 >/dev/null; sh -c '$WORKLOAD get $k2 0 >/dev/null'" 2>"$TEST_TMP/f.err"
+	assert_eq "$name: the command's call and its child's, with their pids there" "$k1 yes|$k2 yes|" \
+		"$(sed 's/.*"pid":\([0-9]*\),.*"ns_pid":\([0-9]*\),.*"key":\([0-9]*\),.*/\3 \1 \2/' "$TEST_TMP/f.json" |
+			while read -r k p n; do [ "$p" != "$n" ] && echo "$k yes|" || echo "$k no|"; done | tr -d '\n')"
+}
+
 # --ipcns: only the calls made in that namespace, by PID or by inode.
 test_ipcns_filter() {
 	local name="--ipcns" how arg holder
@@ -210,4 +226,5 @@ test_preexisting
 test_gone
 test_no_squat_across
 test_pid_ns
+test_follow_in_pid_ns
 test_ipcns_filter
