@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "compat32.h"
@@ -114,7 +115,9 @@ static int configure(struct tracer *t, const struct tracer_targets *tg)
 	ro->follow_on = cfg->command != NULL;
 	if (tg->follow_pid && !stat("/proc/self/ns/pid", &pidns)) {
 		ro->follow_ns_pid = tg->follow_pid;
-		ro->follow_ns_dev = pidns.st_dev;
+		/* The kernel's dev_t, not stat's encoding of it. */
+		ro->follow_ns_dev = (uint64_t)major(pidns.st_dev) << 20 |
+				    minor(pidns.st_dev);
 		ro->follow_ns_ino = pidns.st_ino;
 	}
 	/* Wake the reader a few times per buffer; a timer does the rest. */
