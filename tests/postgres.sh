@@ -40,7 +40,8 @@ server_script() {
 setup() {
 	local wl
 	wl=$(public_copy "$WORKLOAD") || return 1
-	mkdir -p "$D" && chown postgres: "$D" &&
+	# TEST_TMP is shared by the runs of both builds: a cluster of its own.
+	rm -rf "$D" && mkdir -p "$D" && chown postgres: "$D" &&
 		runuser -u postgres -- "$PG/initdb" -A trust -D "$D/data" >"$D/initdb.log" 2>&1 &&
 		server_script >"$D/server.sh" && echo "$wl"
 }
