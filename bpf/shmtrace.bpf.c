@@ -364,6 +364,19 @@ static __always_inline void hold(__u32 tgid)
 		count_loss(LOSS_HOLDERS);
 }
 
+/*
+ * Two loads where the helper's strscpy costs more. Kernels before 6.x may
+ * leave old bytes past the NUL (prctl PR_SET_NAME to a shorter name):
+ * userspace reads comm only up to its first NUL.
+ */
+static __always_inline void copy_comm(char *to, struct task_struct *task)
+{
+	const __u64 *from = (const void *)task->comm;
+
+	((__u64 *)to)[0] = from[0];
+	((__u64 *)to)[1] = from[1];
+}
+
 /* Who the calling thread is: ids, namespaces, cgroup and name. */
 static __always_inline void fill_caller(struct event *e)
 {
@@ -375,7 +388,10 @@ static __always_inline void fill_caller(struct event *e)
 	id = bpf_get_current_uid_gid();
 	e->uid = id;
 	e->gid = id >> 32;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (use_task_btf)
+		copy_comm(e->comm, bpf_get_current_task_btf());
+	else
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
 }
 
 static __always_inline int on_exit(long ret)
