@@ -91,13 +91,37 @@ static unsigned int kernel_events(const struct config *cfg)
 					    cfg->events;
 }
 
-/* Filters and sizes go into the BPF object between open and load. */
-static int configure(struct tracer *t, const struct tracer_targets *tg)
+/*
+ * "-- COMMAND": the kernel side learns the command's host pid as it
+ * execs, from its pid in our pid namespace (a container's is not the
+ * host's), and follows it and what it forks from then on.
+ */
+static int follow_command(struct shmtrace_bpf__rodata *ro, int pid, char *why)
 {
 	struct stat pidns;
+	int err;
+
+	if (stat("/proc/self/ns/pid", &pidns)) {
+		err = -errno;
+		snprintf(why, WHY_LEN, "cannot follow the command: /proc/self/ns/pid: %s",
+			 strerror(-err));
+		return err;
+	}
+	ro->follow_ns_pid = pid;
+	/* The kernel's dev_t, not stat's encoding of it. */
+	ro->follow_ns_dev = (uint64_t)major(pidns.st_dev) << 20 | minor(pidns.st_dev);
+	ro->follow_ns_ino = pidns.st_ino;
+	return 0;
+}
+
+/* Filters and sizes go into the BPF object between open and load. */
+static int configure(struct tracer *t, const struct tracer_targets *tg,
+		     char *why)
+{
 	struct shmtrace_bpf *skel = t->hooks.skel;
 	struct shmtrace_bpf__rodata *ro = skel->rodata;
 	const struct config *cfg = t->cfg;
+	int err;
 
 	ro->filter_ipc_ns = tg->ipc_ns;
 	ro->filter_tgid = cfg->pid;
@@ -113,13 +137,9 @@ static int configure(struct tracer *t, const struct tracer_targets *tg)
 	ro->filter_cgroup_on = cfg->cgroup != NULL;
 	ro->filter_container_on = cfg->container != NULL;
 	ro->follow_on = cfg->command != NULL;
-	if (tg->follow_pid && !stat("/proc/self/ns/pid", &pidns)) {
-		ro->follow_ns_pid = tg->follow_pid;
-		/* The kernel's dev_t, not stat's encoding of it. */
-		ro->follow_ns_dev = (uint64_t)major(pidns.st_dev) << 20 |
-				    minor(pidns.st_dev);
-		ro->follow_ns_ino = pidns.st_ino;
-	}
+	err = tg->follow_pid ? follow_command(ro, tg->follow_pid, why) : 0;
+	if (err)
+		return err;
 	/* Wake the reader a few times per buffer; a timer does the rest. */
 	ro->wakeup_bytes = cfg->buffer_bytes / 8;
 	ro->use_task_storage = t->task_storage;
@@ -140,7 +160,6 @@ static int fill_maps(struct tracer *t, const struct tracer_targets *tg,
 		     char *why)
 {
 	struct shmtrace_bpf *skel = t->hooks.skel;
-	uint8_t one = 1;
 
 	if (tg->cgroup_fd >= 0 &&
 	    set_cgroup(skel, CGROUP_SLOT_CGROUP, tg->cgroup_fd)) {
@@ -152,13 +171,6 @@ static int fill_maps(struct tracer *t, const struct tracer_targets *tg,
 	    set_cgroup(skel, CGROUP_SLOT_CONTAINER, tg->container_fd)) {
 		snprintf(why, WHY_LEN, "cannot use container %s's cgroup: %s",
 			 t->cfg->container, strerror(errno));
-		return -errno;
-	}
-	if (tg->follow_pid &&
-	    bpf_map__update_elem(skel->maps.followed, &tg->follow_pid,
-				 sizeof(tg->follow_pid), &one, sizeof(one), 0)) {
-		snprintf(why, WHY_LEN, "cannot follow the command: %s",
-			 strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -184,7 +196,7 @@ static int try_mode(struct tracer *t, const struct tracer_targets *tg,
 			 strerror(errno));
 		return -errno;
 	}
-	err = configure(t, tg);
+	err = configure(t, tg, why);
 	if (!err)
 		err = attach_select(&t->hooks, c, &o, &t->kb, why);
 	if (err)
