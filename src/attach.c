@@ -284,15 +284,14 @@ static int check_kprobes(struct hookset *t, struct kernel_btf *kb, char *why)
 static int check_tracepoints(struct hookset *t, struct kernel_btf *kb,
 			     char *why)
 {
-	const char *dir = tracefs_dir(why);
 	char path[96];
 
-	(void)t;
 	(void)kb;
-	if (!dir)
+	t->tracefs = tracefs_dir(why);
+	if (!t->tracefs)
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/events/syscalls/sys_enter_shmget",
-		 dir);
+		 t->tracefs);
 	if (access(path, F_OK)) {
 		snprintf(why, WHY_LEN,
 			 "this kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS): no %s",

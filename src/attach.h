@@ -39,7 +39,7 @@ struct hookset {
 	char uncovered[NR_PATHS][WHY_LEN];	/* why a path is not covered */
 	bool lossy_ok;		/* may it take a mode that can lose calls */
 	bool lossy;		/* kretprobes with the kernel's few instances */
-	const char *tracefs;	/* where kprobe mode makes its kretprobes */
+	const char *tracefs;	/* where tracefs is, once a mode looked */
 	char life_unseen[WHY_LEN];	/* why munmap, mremap are not seen */
 	uint64_t kernel_missed;	/* returns they missed, of any caller */
 	bool settled;		/* see attach_settle() */
