@@ -296,16 +296,18 @@ deb: deps
 # nothing built holds a path or a time (SOURCE_DATE_EPOCH: the commit's).
 RELEASE_DIR := .output/release/shmtrace-$(VERSION)
 REL := .output/release-build
+# The static binary for ARCH $(1), named for machine $(2).
+release_static = SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct) $(MAKE) --no-print-directory \
+	ARCH=$(1) STATIC=1 OUTPUT=$(REL)/$(1) BIN=$(RELEASE_DIR)/shmtrace-$(VERSION)-linux-$(2) \
+	$(RELEASE_DIR)/shmtrace-$(VERSION)-linux-$(2)
 release:
 	@if git status --porcelain --untracked-files=no | grep -q .; then \
 		echo "shmtrace: make release: the tree has uncommitted changes; commit them first" >&2; exit 1; fi
 	rm -rf $(RELEASE_DIR) $(REL) && mkdir -p $(RELEASE_DIR)
 	$(MAKE) --no-print-directory deps
 	$(MAKE) --no-print-directory ARCH=arm64 deps
-	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct) $(MAKE) --no-print-directory STATIC=1 \
-		OUTPUT=$(REL)/x86 BIN=$(RELEASE_DIR)/shmtrace-$(VERSION)-linux-x86_64 $(RELEASE_DIR)/shmtrace-$(VERSION)-linux-x86_64
-	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct) $(MAKE) --no-print-directory ARCH=arm64 STATIC=1 \
-		OUTPUT=$(REL)/arm64 BIN=$(RELEASE_DIR)/shmtrace-$(VERSION)-linux-arm64 $(RELEASE_DIR)/shmtrace-$(VERSION)-linux-arm64
+	$(call release_static,x86,x86_64)
+	$(call release_static,arm64,arm64)
 	$(MAKE) --no-print-directory deb
 	$(MAKE) --no-print-directory ARCH=arm64 deb
 	cp $(DEB_DIR)/shmtrace_$(VERSION)_amd64.deb $(DEB_DIR)/shmtrace_$(VERSION)_arm64.deb $(RELEASE_DIR)/

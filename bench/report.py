@@ -497,6 +497,17 @@ def step_cell(m, with_cpu):
     return cell
 
 
+def tax_rows(run, section):
+    """A table row per variant of an unrelated workload: ns, added, ratio, others' CPU."""
+    sp, rows = run.spread, []
+    for v in run.words(section + "_variants"):
+        row = [run.label(v), sp(section, v, "ns_per_call", 1)]
+        row += [None, "1"] if v == "untraced" else [sp(section, v, "added_ns", 1),
+                                                   sp(section, v, "ratio", 2)]
+        rows.append(table_row(row + [sp(section, v, "other_cpu_pct", 0)]))
+    return rows
+
+
 def getppid(run):
     out = [f"""
 ## Cost to an unrelated system call (getppid)
@@ -507,14 +518,7 @@ every task through the kernel's syscall-tracing slow path.
 
 | tracer | ns/call | added ns | x untraced | others' CPU % |
 |---|---|---|---|---|"""]
-    sp = run.spread
-    for v in run.words("getppid_variants"):
-        if v == "untraced":
-            row = ["untraced", sp("getppid", v, "ns_per_call", 1), None, "1"]
-        else:
-            row = [run.label(v), sp("getppid", v, "ns_per_call", 1),
-                   sp("getppid", v, "added_ns", 1), sp("getppid", v, "ratio", 2)]
-        out.append(table_row(row + [sp("getppid", v, "other_cpu_pct", 0)]))
+    out += tax_rows(run, "getppid")
     for a in ["fentry", "kprobe"]:
         if not run.mode("shmtrace-attach-" + a):
             out.append(table_row(["shmtrace --attach=" + a, "not available on this kernel",
@@ -535,13 +539,7 @@ hash lookup for processes that hold no mapping.
 
 | tracer | ns/fork | added ns | x untraced | others' CPU % |
 |---|---|---|---|---|"""]
-    sp = run.spread
-    for v in run.words("fork_variants"):
-        row = [run.label(v), sp("fork", v, "ns_per_call", 1)]
-        row += [None, "1"] if v == "untraced" else [sp("fork", v, "added_ns", 1),
-                                                   sp("fork", v, "ratio", 2)]
-        out.append(table_row(row + [sp("fork", v, "other_cpu_pct", 0)]))
-    return out
+    return out + tax_rows(run, "fork")
 
 
 def workloads(run):

@@ -46,7 +46,7 @@ setup() {
 		server_script >"$D/server.sh" && echo "$wl"
 }
 
-# The JSON events on segment $S: "EVENT CAUSE PID" for the implicit ones.
+# The implicit events $1 (attach or detach) on segment $S: "PID CAUSE", sorted.
 implicit() { jq -r --argjson s "$S" --arg e "$1" 'select(.event == $e and .shmid == $s) | "\(.pid) \(.cause)"' "$OUT" | sort; }
 
 test_postgres() {
