@@ -13,12 +13,15 @@ PORT=54329
 MARK=$((0x7e5a0001))	# a lookup the server script makes after reading /proc
 D=$TEST_TMP/pg
 
-# As user postgres: start, three queries, the holders, /proc's nattch once
-# the server is quiet, the marker, stop.
+# As user postgres, in a directory it may enter (PostgreSQL's programs
+# complain of one they cannot, such as a clone made by mktemp -d): start,
+# three queries, the holders, /proc's nattch once the server is quiet,
+# the marker, stop.
 server_script() {
 	cat <<-'EOF'
 	set -e
 	pg=$1 d=$2 port=$3 wl=$4 mark=$5
+	cd "$d"
 	"$pg/pg_ctl" -D "$d/data" -l "$d/log" -w -o "-k $d -p $port -c listen_addresses= -c autovacuum=off" start >/dev/null
 	q() { "$pg/psql" -X -h "$d" -p "$port" -d postgres -Atc "$1"; }
 	for i in 1 2 3; do q 'select pg_backend_pid()'; done >"$d/backends"
@@ -42,7 +45,7 @@ setup() {
 	wl=$(public_copy "$WORKLOAD") || return 1
 	# TEST_TMP is shared by the runs of both builds: a cluster of its own.
 	rm -rf "$D" && mkdir -p "$D" && chown postgres: "$D" &&
-		runuser -u postgres -- "$PG/initdb" -A trust -D "$D/data" >"$D/initdb.log" 2>&1 &&
+		(cd "$D" && runuser -u postgres -- "$PG/initdb" -A trust -D "$D/data") >"$D/initdb.log" 2>&1 &&
 		server_script >"$D/server.sh" && echo "$wl"
 }
 
