@@ -656,9 +656,15 @@ static int detach_in_child(struct hookset *t)
 	return go[1];
 }
 
+/*
+ * In a pid namespace of our own (a container), the child cannot be known
+ * to outlive us: the namespace's last exit kills it, leaving kretprobes
+ * behind, and on some kernels (6.1's) a reaper that waits for a child
+ * in synchronize_rcu_tasks() (an fentry link's close) hangs both for good.
+ */
 void attach_destroy(struct hookset *t)
 {
-	int go = t->settled ? detach_in_child(t) : -1;
+	int go = t->settled && in_host_pid_ns() ? detach_in_child(t) : -1;
 
 	if (go < 0)
 		attach_detach(t);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -121,9 +122,59 @@ int kretprobes_usable(const char *dir, char *why)
 	return -errno;
 }
 
+/* Whether host process hpid is pid in its own namespace (NSpid's last). */
+static bool has_ns_pid(const char *hpid, const char *pid)
+{
+	char path[64], buf[4096], *line, *last;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", hpid);
+	if (read_text(path, buf, sizeof(buf)))
+		return false;
+	line = strstr(buf, "\nNSpid:");
+	if (!line)
+		return false;
+	line[strcspn(line + 1, "\n") + 1] = '\0';
+	last = strrchr(line, '\t');
+	return last && !strcmp(last + 1, pid);
+}
+
 /*
- * Whether the probe named event belongs to a shmtrace that is gone. Only
- * our own pid namespace's owners can be looked up; others are left be.
+ * Whether pid, started at start, lives in pid namespace ns, which is not
+ * ours: only the host's sees every process. Namespaces' inodes are
+ * reused, so the owner is matched, not just its namespace.
+ */
+static bool ns_owner_alive(unsigned long ns, const char *pid,
+			   unsigned long long start)
+{
+	unsigned long long now;
+	char hpid[16], path[64];
+	struct dirent *e;
+	struct stat st;
+	bool alive = false;
+	DIR *d;
+
+	if (own_pidns != HOST_PID_NS)
+		return true;
+	d = opendir("/proc");
+	if (!d)
+		return true;
+	while (!alive && (e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    (size_t)snprintf(hpid, sizeof(hpid), "%s", e->d_name) >= sizeof(hpid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/pid", hpid);
+		alive = !stat(path, &st) && st.st_ino == ns &&
+			has_ns_pid(hpid, pid) && !start_time(hpid, &now) &&
+			now == start;
+	}
+	closedir(d);
+	return alive;
+}
+
+/*
+ * Whether the probe named event belongs to a shmtrace that is gone: one
+ * in our pid namespace by its pid there; one in another, such as a
+ * container's first process, only from the host's.
  */
 static bool owner_gone(const char *event)
 {
@@ -132,9 +183,10 @@ static bool owner_gone(const char *event)
 	char pid[16];
 	int n;
 
-	if (sscanf(event, "s%lu_%15[0-9]_%llu_%n", &ns, pid, &start, &n) != 3 ||
-	    ns != own_pidns)
+	if (sscanf(event, "s%lu_%15[0-9]_%llu_%n", &ns, pid, &start, &n) != 3)
 		return false;
+	if (ns != own_pidns)
+		return !ns_owner_alive(ns, pid, start);
 	return start_time(pid, &now) || now != start;
 }
 

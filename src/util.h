@@ -6,12 +6,14 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -34,6 +36,17 @@ static inline void error_line(const char *fmt, va_list ap)
 	fputs("shmtrace: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+}
+
+/* The initial pid namespace's inode (PROC_PID_INIT_INO): the host's. */
+#define HOST_PID_NS 0xEFFFFFFCu
+
+/* Whether we are in the host's pid namespace, where every process is seen. */
+static inline bool in_host_pid_ns(void)
+{
+	struct stat st;
+
+	return !stat("/proc/self/ns/pid", &st) && st.st_ino == HOST_PID_NS;
 }
 
 /* Milliseconds on CLOCK_MONOTONIC: for intervals, not for dates. */
